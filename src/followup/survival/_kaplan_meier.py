@@ -1,0 +1,341 @@
+"""Kaplan-Meier survival curves with Greenwood or Peto standard errors, as R's ``survfit``."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from followup.survival._confidence import (
+    UNDEFINED_INTERVAL,
+    ConfType,
+    check_conf,
+    survival_interval,
+)
+from followup.survival._errors import InputError
+from followup.survival._inputs import ArrayLike, as_vector
+from followup.survival._quantiles import find_quantiles
+from followup.survival._risk_table import RiskTable, risk_table
+from followup.survival._summaries import Quantiles, RestrictedMean, SurvivalAtTimes
+
+SeMethod = Literal["greenwood", "peto"]
+SE_METHODS: tuple[SeMethod, ...] = ("greenwood", "peto")
+
+GREENWOOD_AT_ZERO = (
+    "std_err is undefined (NaN) where survival drops to 0: Greenwood's variance of log S is "
+    "infinite there, as in R"
+)
+
+
+@dataclass(frozen=True)
+class KaplanMeierCurve:
+    """One Kaplan-Meier curve: rows at each time where its group has an event or a censoring.
+
+    ``std_err`` is the standard error of S (R's ``summary(fit)$std.err``); ``log_std_err`` that of
+    −log S (R's ``fit$std.err``), which the confidence intervals are built from.
+    """
+
+    group: Hashable | None
+    stratum: Hashable | None
+    subjects: float
+    time: np.ndarray
+    at_risk: np.ndarray
+    events: np.ndarray
+    censored: np.ndarray
+    survival: np.ndarray
+    std_err: np.ndarray
+    log_std_err: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    se_method: SeMethod
+    conf_type: ConfType
+    conf_level: float
+    notes: tuple[str, ...]
+
+    def survival_at(self, times: ArrayLike, *, extend: bool = False) -> SurvivalAtTimes:
+        """S(t) at the given times, as ``summary(fit, times=)``: the last estimate at or before t.
+
+        Times are sorted. ``events`` counts events since the previous requested time; ``at_risk``
+        counts subjects with time ≥ t. A time past the last follow-up is an error unless
+        ``extend=True`` carries the last estimate forward (with nobody at risk).
+        """
+        requested = _requested_times(times, "times")
+        if not extend and len(self.time) and requested.max() > self.time[-1]:
+            raise InputError(
+                "times",
+                f"time {requested.max():g} is beyond the last follow-up ({self.time[-1]:g}) of "
+                f"{self.label}; pass extend=True to carry the last estimate forward",
+            )
+        last_row = np.searchsorted(self.time, requested, side="right") - 1
+        at_risk = self.at_risk_at(requested)
+        before = last_row < 0
+        row = np.maximum(last_row, 0)
+        survival = np.where(before, 1.0, self.survival[row])
+        if self.se_method == "peto":
+            log_se = _peto_log_std_err(survival, at_risk)
+        else:
+            log_se = np.where(before, 0.0, self.log_std_err[row])
+        std_err = _std_err_of_survival(survival, log_se)
+        lower, upper = survival_interval(survival, log_se, self.conf_type, self.conf_level)
+        # Before the first row R reads its inserted time-0 row, whose limits are exactly 1.
+        lower, upper = np.where(before, 1.0, lower), np.where(before, 1.0, upper)
+        events = _counts_between(self.events, last_row)
+        censored = _counts_between(self.censored, last_row)
+        return SurvivalAtTimes(
+            requested, at_risk, events, censored, survival, std_err, lower, upper, self.notes
+        )
+
+    def at_risk_at(self, times: ArrayLike) -> np.ndarray:
+        """Number at risk (time ≥ t) at each time, the row under a KM plot, as R counts it."""
+        requested = np.asarray(times, dtype=float)
+        first_row = np.searchsorted(self.time, requested, side="left")
+        return np.concatenate((self.at_risk, [0.0]))[first_row]
+
+    def quantiles(self, probs: ArrayLike = (0.25, 0.5, 0.75)) -> Quantiles:
+        """Times by which a fraction p has had the event, with limits, as ``quantile(fit)``."""
+        p = as_vector(probs, "probs").astype(float)
+        if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
+            raise InputError("probs", f"probs must lie in [0, 1]; got {p.tolist()}")
+        estimate = find_quantiles(self.time, self.survival, p)
+        lower = find_quantiles(self.time, self.lower, p)
+        upper = find_quantiles(self.time, self.upper, p)
+        return Quantiles(p, estimate, lower, upper, self.conf_level)
+
+    def median(self) -> Quantiles:
+        """Median survival time with its confidence limits (NaN where not reached)."""
+        return self.quantiles((0.5,))
+
+    def restricted_mean(self, tau: float) -> RestrictedMean:
+        """Area under the curve from 0 to tau with its SE, as ``print(fit, rmean=tau)``."""
+        if not np.isfinite(tau) or tau <= 0:
+            raise InputError("tau", f"tau must be a positive time; got {tau}")
+        return restricted_mean(self.time, self.survival, self.at_risk, self.events, tau)
+
+    @property
+    def label(self) -> str:
+        """Readable name of the curve for messages and tables."""
+        parts = [str(v) for v in (self.stratum, self.group) if v is not None]
+        return "the curve " + ", ".join(parts) if parts else "the curve"
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per time, R's ``summary(fit, censored=TRUE)`` columns."""
+        frame = pd.DataFrame(
+            {
+                "time": self.time,
+                "at_risk": self.at_risk,
+                "events": self.events,
+                "censored": self.censored,
+                "survival": self.survival,
+                "std_err": self.std_err,
+                "lower": self.lower,
+                "upper": self.upper,
+            }
+        )
+        return _labelled(frame, self.group, self.stratum)
+
+
+@dataclass(frozen=True)
+class KaplanMeier:
+    """All curves of one call: one per group within each stratum."""
+
+    curves: tuple[KaplanMeierCurve, ...]
+
+    def curve(
+        self, group: Hashable | None = None, stratum: Hashable | None = None
+    ) -> KaplanMeierCurve:
+        """The curve of one group (and stratum); the only curve when there are no groups."""
+        matches = [c for c in self.curves if _matches(c, group, stratum)]
+        if len(matches) != 1:
+            known = ", ".join(repr((c.stratum, c.group)) for c in self.curves)
+            raise InputError(
+                "group",
+                f"no single curve for group={group!r}, stratum={stratum!r}; curves: {known}",
+            )
+        return matches[0]
+
+    def to_frame(self) -> pd.DataFrame:
+        """All curves stacked, with group and stratum columns."""
+        return pd.concat([c.to_frame() for c in self.curves], ignore_index=True)
+
+
+def kaplan_meier(
+    time: ArrayLike | RiskTable,
+    event: ArrayLike | None = None,
+    *,
+    group: ArrayLike | None = None,
+    strata: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+    entry: ArrayLike | None = None,
+    se_method: SeMethod = "greenwood",
+    conf_type: ConfType = "log",
+    conf_level: float = 0.95,
+) -> KaplanMeier:
+    """Kaplan-Meier estimate per group and stratum; matches R's ``survfit(Surv(...) ~ group)``.
+
+    S(t) = ∏_{t_i ≤ t} (1 − d_i / n_i). Greenwood: Var(−log S) = Σ d_i / (n_i (n_i − d_i)).
+    Peto (Peto et al. 1977): SE(S) = S √((1 − S) / n(t)), n(t) the number at risk at t — the
+    convention of several paediatric oncology groups. Intervals use R's ``conf.type`` transforms.
+    ``time`` may also be a ready ``RiskTable`` (then give nothing else but the options).
+    """
+    _check_options(se_method, conf_type, conf_level)
+    table = _table_from(time, event, group, strata, weights, entry, max_cause=1)
+    curves = []
+    for s, g, stratum_table in table.cells():
+        deaths = stratum_table.deaths[:, g]
+        censored = stratum_table.censored[:, g]
+        rows = np.flatnonzero(deaths + censored > 0)
+        curves.append(
+            _curve(
+                stratum_table.time[rows],
+                stratum_table.at_risk[rows, g],
+                deaths[rows],
+                censored[rows],
+                labels=(
+                    table.groups[g] if table.groups else None,
+                    table.strata[s] if table.strata else None,
+                ),
+                subjects=float(table.subjects[s, g]),
+                options=(se_method, conf_type, conf_level),
+            )
+        )
+    return KaplanMeier(tuple(curves))
+
+
+def _curve(
+    time: np.ndarray,
+    at_risk: np.ndarray,
+    deaths: np.ndarray,
+    censored: np.ndarray,
+    *,
+    labels: tuple[Hashable | None, Hashable | None],
+    subjects: float,
+    options: tuple[SeMethod, ConfType, float],
+) -> KaplanMeierCurve:
+    se_method, conf_type, conf_level = options
+    survival = np.cumprod((at_risk - deaths) / at_risk)
+    if se_method == "greenwood":
+        log_se = np.sqrt(np.cumsum(_greenwood_terms(at_risk, deaths)))
+    else:
+        log_se = _peto_log_std_err(survival, at_risk)
+    lower, upper = survival_interval(survival, log_se, conf_type, conf_level)
+    notes = []
+    if np.any(survival == 0):
+        notes.append(GREENWOOD_AT_ZERO if se_method == "greenwood" else _PETO_AT_ZERO)
+    if np.any(np.isnan(lower)):
+        notes.append(UNDEFINED_INTERVAL[conf_type])
+    return KaplanMeierCurve(
+        labels[0], labels[1], subjects, time, at_risk, deaths, censored, survival,
+        _std_err_of_survival(survival, log_se), log_se, lower, upper,
+        se_method, conf_type, conf_level, tuple(notes),
+    )  # fmt: skip
+
+
+_PETO_AT_ZERO = "the Peto interval is undefined (NaN) where survival drops to 0"
+
+
+def _greenwood_terms(at_risk: np.ndarray, deaths: np.ndarray) -> np.ndarray:
+    """D / (n (n − d)), infinite when everyone at risk dies (R's std.err is Inf there)."""
+    survivors = at_risk - deaths
+    terms = np.full(len(at_risk), np.inf)
+    np.divide(deaths, at_risk * survivors, out=terms, where=survivors > 0)
+    return terms
+
+
+def _peto_log_std_err(survival: np.ndarray, at_risk: np.ndarray) -> np.ndarray:
+    """Peto's SE on the −log S scale: √((1 − S) / n(t)); undefined with nobody at risk."""
+    result = np.full(len(survival), np.nan)
+    np.divide(1 - survival, at_risk, out=result, where=at_risk > 0)
+    return np.sqrt(result)
+
+
+def _std_err_of_survival(survival: np.ndarray, log_std_err: np.ndarray) -> np.ndarray:
+    """SE of S = S · SE(−log S); NaN where S = 0 and SE(−log S) is infinite, as R's summary."""
+    return np.where(
+        np.isinf(log_std_err), np.nan, survival * np.where(np.isinf(log_std_err), 0, log_std_err)
+    )
+
+
+def _counts_between(counts: np.ndarray, last_row: np.ndarray) -> np.ndarray:
+    cumulative = np.concatenate(([0.0], np.cumsum(counts)))[last_row + 1]
+    return np.diff(cumulative, prepend=0.0)
+
+
+def restricted_mean(
+    time: np.ndarray, survival: np.ndarray, at_risk: np.ndarray, events: np.ndarray, tau: float
+) -> RestrictedMean:
+    """∫₀^τ S(t) dt and its SE, √(Σ A_i² d_i / (n_i (n_i − d_i))), A_i the area after t_i (R)."""
+    keep = time <= tau
+    step_times = np.concatenate((time[keep], [tau]))
+    heights = np.concatenate(([1.0], survival[keep]))
+    rectangles = np.diff(np.concatenate(([0.0], step_times))) * heights
+    survivors = at_risk[keep] - events[keep]
+    hazard_terms = np.zeros(int(keep.sum()))
+    np.divide(events[keep], at_risk[keep] * survivors, out=hazard_terms, where=survivors > 0)
+    area_after = np.cumsum(rectangles[::-1])[::-1][1:]
+    variance = float(np.sum(area_after**2 * hazard_terms))
+    return RestrictedMean(tau, float(rectangles.sum()), float(np.sqrt(variance)))
+
+
+def _requested_times(times: ArrayLike, argument: str) -> np.ndarray:
+    requested = as_vector(np.atleast_1d(np.asarray(times, dtype=float)), argument)
+    if len(requested) == 0 or np.any(~np.isfinite(requested)) or np.any(requested < 0):
+        raise InputError(
+            argument, f"{argument} must be finite, non-negative times; got {requested.tolist()}"
+        )
+    return np.sort(requested)
+
+
+def _check_options(se_method: str, conf_type: str, conf_level: float) -> None:
+    if se_method not in SE_METHODS:
+        raise InputError("se_method", f"se_method must be 'greenwood' or 'peto'; got {se_method!r}")
+    check_conf(conf_type, conf_level)
+
+
+def _table_from(
+    time: ArrayLike | RiskTable,
+    event: ArrayLike | None,
+    group: ArrayLike | None,
+    strata: ArrayLike | None,
+    weights: ArrayLike | None,
+    entry: ArrayLike | None,
+    *,
+    max_cause: int | None,
+) -> RiskTable:
+    """Accept either raw per-subject arrays or a ready risk table, never a mix of both."""
+    if isinstance(time, RiskTable):
+        extra = {
+            "event": event,
+            "group": group,
+            "strata": strata,
+            "weights": weights,
+            "entry": entry,
+        }
+        given = [name for name, value in extra.items() if value is not None]
+        if given:
+            raise InputError(
+                given[0],
+                f"a RiskTable already holds the counts; do not also pass {', '.join(given)}",
+            )
+        return time
+    if event is None:
+        raise InputError("event", "event is required: 0 for censored, 1 for an event")
+    return risk_table(
+        time, event, group=group, strata=strata, weights=weights, entry=entry, max_cause=max_cause
+    )
+
+
+def _matches(curve: KaplanMeierCurve, group: Hashable | None, stratum: Hashable | None) -> bool:
+    return (group is None or curve.group == group) and (stratum is None or curve.stratum == stratum)
+
+
+def _labelled(
+    frame: pd.DataFrame, group: Hashable | None, stratum: Hashable | None
+) -> pd.DataFrame:
+    if group is not None:
+        frame.insert(0, "group", [group] * len(frame))
+    if stratum is not None:
+        frame.insert(0, "stratum", [stratum] * len(frame))
+    return frame
