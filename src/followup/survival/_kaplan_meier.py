@@ -18,7 +18,7 @@ from followup.survival._confidence import (
 from followup.survival._errors import InputError
 from followup.survival._inputs import ArrayLike, as_vector
 from followup.survival._quantiles import find_quantiles
-from followup.survival._risk_table import RiskTable, risk_table
+from followup.survival._risk_table import RiskTable, as_risk_table
 from followup.survival._summaries import Quantiles, RestrictedMean, SurvivalAtTimes
 
 SeMethod = Literal["greenwood", "peto"]
@@ -181,7 +181,7 @@ def kaplan_meier(
     ``time`` may also be a ready ``RiskTable`` (then give nothing else but the options).
     """
     _check_options(se_method, conf_type, conf_level)
-    table = _table_from(time, event, group, strata, weights, entry, max_cause=1)
+    table = as_risk_table(time, event, group, strata, weights, entry, max_cause=1)
     curves = []
     for s, g, stratum_table in table.cells():
         deaths = stratum_table.deaths[:, g]
@@ -292,39 +292,6 @@ def _check_options(se_method: str, conf_type: str, conf_level: float) -> None:
     if se_method not in SE_METHODS:
         raise InputError("se_method", f"se_method must be 'greenwood' or 'peto'; got {se_method!r}")
     check_conf(conf_type, conf_level)
-
-
-def _table_from(
-    time: ArrayLike | RiskTable,
-    event: ArrayLike | None,
-    group: ArrayLike | None,
-    strata: ArrayLike | None,
-    weights: ArrayLike | None,
-    entry: ArrayLike | None,
-    *,
-    max_cause: int | None,
-) -> RiskTable:
-    """Accept either raw per-subject arrays or a ready risk table, never a mix of both."""
-    if isinstance(time, RiskTable):
-        extra = {
-            "event": event,
-            "group": group,
-            "strata": strata,
-            "weights": weights,
-            "entry": entry,
-        }
-        given = [name for name, value in extra.items() if value is not None]
-        if given:
-            raise InputError(
-                given[0],
-                f"a RiskTable already holds the counts; do not also pass {', '.join(given)}",
-            )
-        return time
-    if event is None:
-        raise InputError("event", "event is required: 0 for censored, 1 for an event")
-    return risk_table(
-        time, event, group=group, strata=strata, weights=weights, entry=entry, max_cause=max_cause
-    )
 
 
 def _matches(curve: KaplanMeierCurve, group: Hashable | None, stratum: Hashable | None) -> bool:

@@ -299,3 +299,36 @@ def _sorted_cell(
         StratumCounts(cell_times[has_exit], cell_exits[has_exit]),
         StratumCounts(cell_times[has_entry], cell_entries[has_entry, None]),
     )
+
+
+def as_risk_table(
+    time: ArrayLike | RiskTable,
+    event: ArrayLike | None,
+    group: ArrayLike | None,
+    strata: ArrayLike | None,
+    weights: ArrayLike | None,
+    entry: ArrayLike | None,
+    *,
+    max_cause: int | None,
+) -> RiskTable:
+    """Accept either raw per-subject arrays or a ready risk table, never a mix of both."""
+    if isinstance(time, RiskTable):
+        extra = {
+            "event": event,
+            "group": group,
+            "strata": strata,
+            "weights": weights,
+            "entry": entry,
+        }
+        given = [name for name, value in extra.items() if value is not None]
+        if given:
+            raise InputError(
+                given[0],
+                f"a RiskTable already holds the counts; do not also pass {', '.join(given)}",
+            )
+        return time
+    if event is None:
+        raise InputError("event", "event is required: 0 for censored, 1 for an event")
+    return risk_table(
+        time, event, group=group, strata=strata, weights=weights, entry=entry, max_cause=max_cause
+    )
