@@ -274,7 +274,8 @@ cox_case <- function(name, dataset, formula, data, ties = "efron", weights = NUL
     se = unname(sqrt(diag(fit$var))), hr = unname(exp(coef(fit))),
     hr_lower = unname(s$conf.int[, "lower .95"]), hr_upper = unname(s$conf.int[, "upper .95"]),
     loglik = fit$loglik, n = scalar(fit$n), nevent = scalar(fit$nevent), iter = scalar(fit$iter),
-    wald = list(chisq = scalar(s$waldtest[["test"]]), df = scalar(s$waldtest[["df"]]), p = scalar(s$waldtest[["pvalue"]])),
+    # summary() rounds the Wald statistic to 2 decimals; the fit holds it unrounded.
+    wald = list(chisq = scalar(unname(fit$wald.test)), df = scalar(s$waldtest[["df"]]), p = scalar(s$waldtest[["pvalue"]])),
     score = list(chisq = scalar(s$sctest[["test"]]), df = scalar(s$sctest[["df"]]), p = scalar(s$sctest[["pvalue"]])),
     lr = list(chisq = scalar(s$logtest[["test"]]), df = scalar(s$logtest[["df"]]), p = scalar(s$logtest[["pvalue"]])),
     concordance = list(concordant = scalar(fit$concordance[["concordant"]]),

@@ -1,0 +1,171 @@
+"""Cox proportional hazards regression, as R's coxph: front door, fit, tests and result."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy.stats import chi2, norm
+
+from followup.survival._confidence import z_value
+from followup.survival._cox_concordance import Concordance, concordance
+from followup.survival._cox_design import Term, build_design
+from followup.survival._cox_likelihood import Ties, prepare, risk_set_sums
+from followup.survival._cox_newton import CoxControl, fit_newton
+from followup.survival._cox_residuals import (
+    robust_score_statistic,
+    robust_variance,
+    score_residuals,
+)
+from followup.survival._cox_zph import PhTransform, ProportionalHazardsTest, proportional_hazards_test
+from followup.survival._errors import InputError
+from followup.survival._inputs import ArrayLike, as_event_codes, as_times, as_weights, factorize
+
+
+@dataclass(frozen=True)
+class ChiSquareTest:
+    """A chi-square statistic with its degrees of freedom and p-value."""
+
+    chisq: float
+    df: int
+    p: float
+
+    @classmethod
+    def of(cls, chisq: float, df: int) -> ChiSquareTest:
+        """Attach the upper-tail p-value."""
+        return cls(float(chisq), int(df), float(chi2.sf(chisq, df)))
+
+
+@dataclass(frozen=True)
+class CoxModel:
+    """A fitted Cox model: per-column coefficients and the model's tests, nothing mutable."""
+
+    columns: tuple[str, ...]
+    terms: tuple[Term, ...]
+    coefficients: np.ndarray
+    variance: np.ndarray
+    robust_variance: np.ndarray
+    loglik_null: float
+    loglik: float
+    wald: ChiSquareTest
+    score: ChiSquareTest
+    likelihood_ratio: ChiSquareTest
+    robust_wald: ChiSquareTest
+    robust_score: ChiSquareTest
+    concordance: Concordance
+    proportional_hazards: ProportionalHazardsTest
+    subjects: int
+    events: int
+    iterations: int
+    ties: Ties
+    conf_level: float
+
+    @property
+    def std_err(self) -> np.ndarray:
+        """Model-based standard errors (R's se(coef))."""
+        return np.sqrt(np.diag(self.variance))
+
+    @property
+    def robust_std_err(self) -> np.ndarray:
+        """Sandwich standard errors (R's robust se with robust=TRUE)."""
+        return np.sqrt(np.diag(self.robust_variance))
+
+    @property
+    def hazard_ratio(self) -> np.ndarray:
+        """exp(coef)."""
+        return np.exp(self.coefficients)
+
+    def hazard_ratio_interval(self, *, robust: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Wald limits exp(coef ± z·SE), model-based or robust."""
+        z = z_value(self.conf_level)
+        se = self.robust_std_err if robust else self.std_err
+        return np.exp(self.coefficients - z * se), np.exp(self.coefficients + z * se)
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per design column: R's summary(coxph) coefficients and conf.int tables."""
+        lower, upper = self.hazard_ratio_interval()
+        z = self.coefficients / self.std_err
+        reference = {c: t.reference for t in self.terms for c in t.columns}
+        return pd.DataFrame(
+            {
+                "term": list(self.columns),
+                "reference": [reference[c] for c in self.columns],
+                "coef": self.coefficients,
+                "hazard_ratio": self.hazard_ratio,
+                "std_err": self.std_err,
+                "robust_std_err": self.robust_std_err,
+                "z": z,
+                "p": 2 * norm.sf(np.abs(z)),
+                "lower": lower,
+                "upper": upper,
+            }
+        )
+
+
+def cox_ph(
+    time: ArrayLike,
+    event: ArrayLike,
+    covariates: Mapping[str, Any] | pd.DataFrame,
+    *,
+    strata: ArrayLike | None = None,
+    weights: ArrayLike | None = None,
+    ties: Ties = "efron",
+    reference: Mapping[str, Hashable] | None = None,
+    conf_level: float = 0.95,
+    ph_transform: PhTransform = "km",
+    control: CoxControl | None = None,
+) -> CoxModel:
+    """Cox proportional hazards model; matches R's ``coxph(Surv(time, status) ~ ..., ties=)``.
+
+    ``covariates`` maps names to columns; text, categorical and boolean columns are expanded into
+    indicators against ``reference[name]`` (default: the first level, as R). Also returns the
+    model-based and robust SEs, the Wald, score and likelihood-ratio tests, Harrell's concordance
+    with its SE, and the proportional-hazards test of ``cox.zph(fit, transform=ph_transform)``.
+    Raises ConvergenceError, MonotoneLikelihoodError or CollinearityError rather than returning
+    coefficients that are not finite or not identifiable.
+    """
+    if ties not in ("efron", "breslow"):
+        raise InputError("ties", f"ties must be 'efron' or 'breslow'; got {ties!r}")
+    control = control or CoxControl()
+    times = as_times(time).astype(np.float64)
+    n = len(times)
+    events = as_event_codes(event, "event", n, 1).astype(bool)
+    if not events.any():
+        raise InputError("event", "there are no events, so no Cox model can be fitted")
+    stratum_codes, _ = factorize(strata, "strata", n)
+    frequency = as_weights(weights, n, positive=True)
+    frequency = np.ones(n) if frequency is None else frequency
+    design = build_design(covariates, n, reference)
+    data = prepare(design.matrix, times, events, stratum_codes, frequency, ties)
+    newton = fit_newton(data, design.columns, control)
+    p = len(design.columns)
+    residuals = score_residuals(data, newton.sums)
+    robust = robust_variance(residuals, frequency, newton.variance)
+    null_residuals = score_residuals(data, risk_set_sums(data, np.zeros(p)))
+    linear_predictor = design.matrix @ newton.beta
+    return CoxModel(
+        columns=design.columns,
+        terms=design.terms,
+        coefficients=newton.beta,
+        variance=newton.variance,
+        robust_variance=robust,
+        loglik_null=newton.loglik_null,
+        loglik=newton.loglik,
+        wald=ChiSquareTest.of(newton.beta @ np.linalg.solve(newton.variance, newton.beta), p),
+        score=ChiSquareTest.of(newton.score_test, p),
+        likelihood_ratio=ChiSquareTest.of(2 * (newton.loglik - newton.loglik_null), p),
+        robust_wald=ChiSquareTest.of(newton.beta @ np.linalg.solve(robust, newton.beta), p),
+        robust_score=ChiSquareTest.of(robust_score_statistic(null_residuals, frequency), p),
+        concordance=concordance(times, events, stratum_codes, frequency, linear_predictor),
+        proportional_hazards=proportional_hazards_test(
+            data, newton.sums, newton.information, design.terms, ph_transform
+        ),
+        subjects=n,
+        events=int(events.sum()),
+        iterations=newton.iterations,
+        ties=ties,
+        conf_level=conf_level,
+    )
