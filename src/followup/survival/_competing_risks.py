@@ -131,7 +131,7 @@ def cumulative_incidence(
             exits = stratum.deaths[:, g] + stratum.censored[:, g]
             rows = np.flatnonzero(exits > 0)
             at_risk = stratum.at_risk[rows, g]
-            cause_events = stratum.events[rows, g, k]
+            cause_events = stratum.events[k, rows, g]
             other_events = stratum.deaths[rows, g] - cause_events
             estimate, variance = _aalen_johansen(at_risk, cause_events, other_events)
             lower, upper = _log_log_limits(estimate, variance, z)

@@ -24,7 +24,11 @@ _MAX_MASKED_CELLS = 16
 
 @dataclass(frozen=True)
 class StratumCounts:
-    """Exits of one stratum on its grid of distinct times: ``exits[row, group, code]``."""
+    """Exits of one stratum on its grid of distinct times: ``exits[code, row, group]``.
+
+    Stored code-major and group-major (memory order code, group, row), so that each group's
+    column of each code is contiguous; ``exits`` is that array seen as [code, row, group].
+    """
 
     time: np.ndarray
     exits: np.ndarray
@@ -43,6 +47,8 @@ def count_exits(
         counted = _count_whole_numbers(integer_time, codes, cells, shape, weights)
         if counted is not None:
             return counted
+    if time.dtype.kind in "iu" and time.min() < 0:
+        raise NegativeTimeError
     n_strata, n_groups, n_codes = shape
     n_cells = n_strata * n_groups
     if weights is None and n_codes <= 2 and n_cells <= _MAX_MASKED_CELLS:
@@ -62,8 +68,9 @@ def _as_whole_numbers(time: np.ndarray) -> np.ndarray | None:
     """Return integer times when every time is a whole number below 2**53, else None."""
     if time.dtype.kind in "iu":
         return time
-    if time.max() >= 2.0**53:
-        return None
+    head = time[:1024]
+    if np.any(head != np.floor(head)) or time.max() >= 2.0**53:
+        return None  # a look at the first values spares converting millions of real times
     as_integer = time.astype(np.int64)
     return as_integer if np.array_equal(as_integer, time) else None
 
@@ -75,16 +82,19 @@ def _count_whole_numbers(
     shape: tuple[int, int, int],
     weights: np.ndarray | None,
 ) -> list[StratumCounts] | None:
+    """One bincount per cache-sized chunk; None when the time range is too wide for bins.
+
+    No separate pass finds the largest time: the totals grow with what the chunks reveal. A
+    negative time makes ``np.bincount`` refuse, which ``NegativeTimeError`` reports.
+    """
     n_strata, n_groups, n_codes = shape
-    n_cells = n_strata * n_groups
-    stride = n_cells * n_codes
-    n_bins = (int(time.max()) + 1) * stride
-    if n_bins > max(4 * len(time), 1 << 22):
-        return None
-    totals = np.zeros(n_bins, dtype=np.float64 if weights is not None else np.int64)
-    chunk = max(_CHUNK, n_bins)
+    stride = n_strata * n_groups * n_codes
+    limit = max(4 * len(time), 1 << 22)
+    totals = np.zeros(0, dtype=np.float64 if weights is not None else np.int64)
+    chunk = _CHUNK
     key = np.empty(min(chunk, len(time)), dtype=np.int64)
-    for start in range(0, len(time), chunk):
+    start = 0
+    while start < len(time):
         stop = min(start + chunk, len(time))
         part = key[: stop - start]
         np.multiply(time[start:stop], stride, out=part, casting="unsafe")
@@ -92,14 +102,32 @@ def _count_whole_numbers(
             part += cells[start:stop] * n_codes
         np.add(part, codes[start:stop], out=part, casting="unsafe")
         part_weights = None if weights is None else weights[start:stop]
-        totals += np.bincount(part, weights=part_weights, minlength=n_bins)
+        try:
+            counted = np.bincount(part, weights=part_weights)
+        except ValueError:
+            raise NegativeTimeError from None
+        if len(counted) > len(totals):
+            if len(counted) > limit:
+                return None
+            totals = np.concatenate((totals, np.zeros(len(counted) - len(totals), totals.dtype)))
+            if len(totals) > chunk:  # adding a long total per chunk: take bigger chunks
+                chunk = len(totals)
+                key = np.empty(min(chunk, len(time)), dtype=np.int64)
+        totals[: len(counted)] += counted
+        start = stop
+    totals = np.concatenate((totals, np.zeros(-len(totals) % stride, totals.dtype)))
     counts = totals.reshape(-1, n_strata, n_groups, n_codes)
     result = []
     for stratum in range(n_strata):
         block = counts[:, stratum]
         rows = np.flatnonzero(block.reshape(len(block), -1).any(axis=1))
-        result.append(StratumCounts(rows.astype(np.float64), block[rows].astype(np.float64)))
+        planes = np.ascontiguousarray(block[rows].transpose(2, 1, 0), dtype=np.float64)
+        result.append(StratumCounts(rows.astype(np.float64), planes.transpose(0, 2, 1)))
     return result
+
+
+class NegativeTimeError(Exception):
+    """Whole-number times were counted before their sign was checked, and one was negative."""
 
 
 def _select(
@@ -113,20 +141,46 @@ def _select(
 
 def _count_sorted_keys(time: np.ndarray, codes: np.ndarray, n_codes: int) -> StratumCounts:
     """Sort uint64 keys (float bits << 1 | event): one SIMD sort instead of an argsort."""
-    if len(time) == 0:
-        return StratumCounts(np.empty(0), np.empty((0, n_codes)))
+    n = len(time)
+    if n == 0:
+        return StratumCounts(np.empty(0), np.empty((n_codes, 0, 1)))
     # Shifting left drops the sign bit, so -0.0 and +0.0 share a key, as they share a time.
-    key = time.astype(np.float64, copy=False).view(np.uint64) << np.uint64(1)
-    key |= codes.astype(np.uint64, copy=False)
+    key = np.left_shift(time.astype(np.float64, copy=False).view(np.uint64), np.uint64(1))
+    np.bitwise_or(key, _as_unsigned(codes), out=key)
     key.sort()
-    bits = key >> np.uint64(1)
-    starts = np.flatnonzero(np.concatenate(([True], bits[1:] != bits[:-1])))
-    total = np.diff(np.append(starts, len(key))).astype(np.float64)
+    # Sorted keys of one time differ by at most 1 (its censorings, then its events).
+    new_time = np.empty(n, dtype=bool)
+    new_time[0] = True
+    step = np.subtract(key[1:], key[:-1])
+    np.greater(step, 1, out=new_time[1:])
+    del step
+    event = (key & np.uint64(1)).astype(np.float64)
+    np.right_shift(key, np.uint64(1), out=key)
+    if new_time.all():  # all times distinct, the usual case for real-valued times
+        times = key.view(np.float64)
+        exits = np.empty((2, n, 1))
+        exits[1, :, 0] = event
+        np.subtract(1.0, event, out=exits[0, :, 0])
+    else:
+        starts = np.flatnonzero(new_time)
+        times = key[starts].view(np.float64)
+        total = np.diff(starts, append=n).astype(np.float64)
+        events = np.add.reduceat(event, starts)
+        exits = np.empty((2, len(starts), 1))
+        np.subtract(total, events, out=exits[0, :, 0])
+        exits[1, :, 0] = events
     if n_codes == 1:
-        return StratumCounts(bits[starts].view(np.float64), total[:, None])
-    events = np.add.reduceat(key & np.uint64(1), starts).astype(np.float64)
-    exits = np.stack([total - events, events], axis=1)
-    return StratumCounts(bits[starts].view(np.float64), exits)
+        exits = exits.sum(axis=0, keepdims=True)
+    return StratumCounts(times, exits)
+
+
+def _as_unsigned(codes: np.ndarray) -> np.ndarray:
+    """Non-negative codes as an unsigned array (a view when the width already is 64 bits)."""
+    if codes.dtype == bool or codes.dtype == np.uint64:
+        return codes
+    if codes.dtype == np.int64:
+        return codes.view(np.uint64)
+    return codes.astype(np.uint64)
 
 
 def _count_by_lexsort(
@@ -152,26 +206,33 @@ def _count_by_lexsort(
     ).reshape(len(starts), n_codes)
     run_cells = sorted_cells[starts]
     bounds = np.searchsorted(run_cells, np.arange(n_cells + 1))
+    planes = np.ascontiguousarray(exits.T[:, :, None], dtype=np.float64)
     return [
-        StratumCounts(sorted_time[starts[lo:hi]], exits[lo:hi].astype(np.float64))
+        StratumCounts(sorted_time[starts[lo:hi]], planes[:, lo:hi])
         for lo, hi in itertools.pairwise(bounds)
     ]
 
 
 def merge_groups(per_group: list[StratumCounts], n_codes: int) -> StratumCounts:
-    """Put each group's counts on the stratum's common grid of distinct times."""
+    """Put each group's counts (one group each) on the stratum's common grid of distinct times."""
     if len(per_group) == 1:
-        only = per_group[0]
-        return StratumCounts(only.time, only.exits.reshape(len(only.time), 1, n_codes))
-    times = np.concatenate([counts.time for counts in per_group])
-    group_of = np.repeat(np.arange(len(per_group)), [len(c.time) for c in per_group])
-    # Each group's times are sorted, so the stable sort only merges len(per_group) runs.
-    order = np.argsort(times, kind="stable")
-    sorted_times = times[order]
-    new_time = np.concatenate(([True], sorted_times[1:] != sorted_times[:-1]))
-    row_sorted = np.cumsum(new_time) - 1
-    row = np.empty_like(row_sorted)
-    row[order] = row_sorted
-    exits = np.zeros((int(new_time.sum()), len(per_group), n_codes))
-    exits[row, group_of] = np.concatenate([c.exits for c in per_group])
-    return StratumCounts(sorted_times[new_time], exits)
+        return per_group[0]
+    sizes = [len(counts.time) for counts in per_group]
+    # Each group's times are sorted and distinct: a stable sort only merges the runs (timsort).
+    order = np.argsort(np.concatenate([counts.time for counts in per_group]), kind="stable")
+    merged = np.concatenate([counts.time for counts in per_group])[order]
+    distinct = np.empty(len(merged), dtype=bool)
+    distinct[:1] = True
+    np.not_equal(merged[1:], merged[:-1], out=distinct[1:])
+    grid_row = np.cumsum(distinct, dtype=np.int32)  # 1 + row on the grid of each merged position
+    grid_row -= 1
+    row = np.empty(len(grid_row), dtype=np.intp)
+    row[order] = grid_row
+    exits = np.zeros((n_codes, len(per_group), int(grid_row[-1]) + 1 if len(grid_row) else 0))
+    start = 0
+    for g, (counts, size) in enumerate(zip(per_group, sizes, strict=True)):
+        rows = row[start : start + size]
+        for code in range(n_codes):
+            exits[code, g][rows] = counts.exits[code, :, 0]
+        start += size
+    return StratumCounts(merged[distinct], exits.transpose(0, 2, 1))

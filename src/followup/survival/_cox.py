@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,16 +14,13 @@ from scipy.stats import chi2, norm
 from followup.survival._confidence import z_value
 from followup.survival._cox_concordance import Concordance, concordance
 from followup.survival._cox_design import Term, build_design
-from followup.survival._cox_likelihood import Ties, prepare, risk_set_sums
-from followup.survival._cox_newton import CoxControl, fit_newton
-from followup.survival._cox_residuals import (
-    robust_score_statistic,
-    robust_variance,
-    score_residuals,
-)
+from followup.survival._cox_likelihood import CoxData, Ties, prepare
+from followup.survival._cox_newton import CoxControl, NewtonFit, fit_newton
+from followup.survival._cox_residuals import robust_variance, score_residuals
 from followup.survival._cox_zph import PhTransform, ProportionalHazardsTest, proportional_hazards_test
 from followup.survival._errors import InputError
 from followup.survival._inputs import ArrayLike, as_event_codes, as_times, as_weights, factorize
+from followup.survival._parallel import in_background
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,6 @@ class CoxModel:
     score: ChiSquareTest
     likelihood_ratio: ChiSquareTest
     robust_wald: ChiSquareTest
-    robust_score: ChiSquareTest
     concordance: Concordance
     proportional_hazards: ProportionalHazardsTest
     subjects: int
@@ -105,6 +102,16 @@ class CoxModel:
         )
 
 
+def _robust_and_ph(
+    data: CoxData, newton: NewtonFit, terms: tuple[Term, ...], transform: PhTransform
+) -> tuple[np.ndarray, ProportionalHazardsTest]:
+    residuals = score_residuals(data, newton.sums)
+    robust = robust_variance(residuals, data.weights, newton.variance)
+    return robust, proportional_hazards_test(
+        data, newton.sums, newton.information, terms, transform
+    )
+
+
 def cox_ph(
     time: ArrayLike,
     event: ArrayLike,
@@ -137,15 +144,14 @@ def cox_ph(
         raise InputError("event", "there are no events, so no Cox model can be fitted")
     stratum_codes, _ = factorize(strata, "strata", n)
     frequency = as_weights(weights, n, positive=True)
-    frequency = np.ones(n) if frequency is None else frequency
     design = build_design(covariates, n, reference)
-    data = prepare(design.matrix, times, events, stratum_codes, frequency, ties)
+    data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
     newton = fit_newton(data, design.columns, control)
     p = len(design.columns)
-    residuals = score_residuals(data, newton.sums)
-    robust = robust_variance(residuals, frequency, newton.variance)
-    null_residuals = score_residuals(data, risk_set_sums(data, np.zeros(p)))
-    linear_predictor = design.matrix @ newton.beta
+    # Concordance is the costliest summary; the sandwich and the PH test run beside it.
+    side_work = in_background(partial(_robust_and_ph, data, newton, design.terms, ph_transform))
+    agreement = concordance(data, newton.beta @ data.x)
+    robust, ph_test = side_work.result()
     return CoxModel(
         columns=design.columns,
         terms=design.terms,
@@ -158,11 +164,8 @@ def cox_ph(
         score=ChiSquareTest.of(newton.score_test, p),
         likelihood_ratio=ChiSquareTest.of(2 * (newton.loglik - newton.loglik_null), p),
         robust_wald=ChiSquareTest.of(newton.beta @ np.linalg.solve(robust, newton.beta), p),
-        robust_score=ChiSquareTest.of(robust_score_statistic(null_residuals, frequency), p),
-        concordance=concordance(times, events, stratum_codes, frequency, linear_predictor),
-        proportional_hazards=proportional_hazards_test(
-            data, newton.sums, newton.information, design.terms, ph_transform
-        ),
+        concordance=agreement,
+        proportional_hazards=ph_test,
         subjects=n,
         events=int(events.sum()),
         iterations=newton.iterations,

@@ -29,9 +29,9 @@ class Term:
 
 @dataclass(frozen=True)
 class Design:
-    """The design matrix, its column names and the terms they came from."""
+    """The design's columns (kept apart, never stacked), their names and the terms behind them."""
 
-    matrix: np.ndarray
+    columns_data: list[np.ndarray]
     columns: tuple[str, ...]
     terms: tuple[Term, ...]
 
@@ -60,14 +60,13 @@ def build_design(
         block, term = _expand(name, values, n, reference.get(name))
         blocks.append(block)
         terms.append(term)
-    matrix = np.column_stack(blocks)
     columns = tuple(c for t in terms for c in t.columns)
-    return Design(matrix, columns, tuple(terms))
+    return Design([column for block in blocks for column in block], columns, tuple(terms))
 
 
 def _expand(
     name: str, values: Any, n: int, reference: Hashable | None
-) -> tuple[np.ndarray, Term]:
+) -> tuple[list[np.ndarray], Term]:
     if _is_categorical(values):
         return _indicators(name, values, n, reference)
     array = as_vector(values, name)
@@ -84,7 +83,7 @@ def _expand(
             f"position {position}; drop those subjects or complete the data",
             position,
         )
-    return numeric[:, None], Term(name, (name,), None, ())
+    return [numeric], Term(name, (name,), None, ())
 
 
 def _is_categorical(values: Any) -> bool:
@@ -98,7 +97,7 @@ def _is_categorical(values: Any) -> bool:
 
 def _indicators(
     name: str, values: Any, n: int, reference: Hashable | None
-) -> tuple[np.ndarray, Term]:
+) -> tuple[list[np.ndarray], Term]:
     codes, levels = factorize(values, name, n)
     if reference is None:
         base = 0
@@ -111,6 +110,6 @@ def _indicators(
     if len(levels) < 2:
         raise InputError(name, f"covariate {name} has a single level {levels}; it cannot be compared")
     compared = [k for k in range(len(levels)) if k != base]
-    block = (codes[:, None] == np.array(compared)[None, :]).astype(np.float64)
+    block = [(codes == k).astype(np.float64) for k in compared]
     columns = tuple(f"{name}={levels[k]}" for k in compared)
     return block, Term(name, columns, levels[base], tuple(levels[k] for k in compared))

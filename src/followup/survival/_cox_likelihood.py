@@ -1,9 +1,15 @@
 """Cox partial likelihood, score and information with Breslow or Efron ties, as R's coxfit6.c.
 
-Rows are sorted once by (stratum, time). Per iteration, one multiply and one ``np.add.reduceat``
-give each distinct time's sums of r, r·x and r·x·xᵀ (r = w·exp(xβ)); reverse cumulative sums within
-the stratum turn them into risk-set sums. Efron's correction expands each time with d deaths into
-d terms, k/d of the deaths' risk removed from the k-th (so everything stays vectorised).
+Rows are sorted once by (stratum, time), and each covariate kept as one contiguous row. Per iteration
+a few multiplies and ``np.add.reduceat`` give each distinct time's sums of r, r·x and r·x·xᵀ
+(r = w·exp(xβ)); reverse cumulative sums within the stratum turn them into risk-set sums R₀, R₁, R₂,
+and the same over the time's deaths gives D₀, D₁, D₂. The products x_i·x_j are formed on the fly:
+storing them costs more in first-touch page faults than recomputing them does.
+
+Efron's k-th term (k = 0 … d−1) removes the fraction q = k/d of the deaths' risk: its denominator is
+R₀ − q·D₀ and its numerators are linear in q. So every sum over the terms of a time reduces to five
+scalar sums of 1/den and q/den (and their squares) times the time's vectors: the work per term is a
+few scalars, and the vectors and matrices are touched once per distinct death time.
 """
 
 from __future__ import annotations
@@ -20,118 +26,173 @@ Ties = Literal["efron", "breslow"]
 class CoxData:
     """Sorted rows and the bookkeeping that does not change between iterations."""
 
-    x: np.ndarray  # (n, p) centred covariates, rows sorted by (stratum, time)
+    x: np.ndarray  # (p, n) centred covariates, one contiguous row each, sorted by (stratum, time)
     weights: np.ndarray  # (n,)
     event: np.ndarray  # (n,) bool
     time: np.ndarray  # (n,) sorted within stratum
-    stratum: np.ndarray  # (n,) stratum code of each row
     order: np.ndarray  # (n,) original row of each sorted row
-    features: np.ndarray  # (n, 1 + p + p(p+1)/2): 1, x, and the products x_i x_j (i ≤ j)
     tie_start: np.ndarray  # (m,) first sorted row of each distinct (stratum, time)
     tie_of_row: np.ndarray  # (n,) tie group of each sorted row
     strata_bounds: np.ndarray  # (s + 1,) tie-group offsets of the strata
-    death_rows: np.ndarray  # sorted rows that are events
-    death_tie_start: np.ndarray  # offsets of tie groups within death_rows
-    death_ties: np.ndarray  # tie group of each group of deaths
-    entry_tie: np.ndarray  # (E,) Efron terms: the tie group of each
-    entry_fraction: np.ndarray  # (E,) share k/d of the deaths' risk removed
-    entry_weight: np.ndarray  # (E,) weight: deaths' weight / d (Efron) or all of it (Breslow)
+    death_rows: np.ndarray  # sorted rows that are events (first within their time)
+    segments: np.ndarray  # starts of the non-empty (time, died) row segments, for reduceat
+    segment_tie: np.ndarray  # tie group of each segment
+    segment_died: np.ndarray  # whether each segment holds the time's deaths
+    tie_first_segment: np.ndarray  # first segment of each tie group
+    death_ties: np.ndarray  # (g,) tie group of each death time
+    deaths: np.ndarray  # (g,) number of events at each death time
+    term_weight: np.ndarray  # (g,) R's weight per term: Σw/d (Efron) or Σw (Breslow)
+    term_start: np.ndarray  # (g,) first Efron term of each death time
+    term_fraction: np.ndarray  # (terms,) q = k/d, the share of the deaths' risk removed
     weighted_death_x: np.ndarray  # (p,) Σ w·x over events
 
     @property
     def n_covariates(self) -> int:
         """Number of design columns."""
-        return self.x.shape[1]
+        return self.x.shape[0]
 
 
 @dataclass(frozen=True)
 class RiskSetSums:
-    """Per Efron term: the risk-set denominator, the weighted mean of x and of x·xᵀ."""
+    """Per death time: risk-set and death sums, and Efron's scalar sums over its terms."""
 
-    shift: float
+    shift: float  # the linear predictor was shifted by this to keep exp() finite
     risk: np.ndarray  # (n,) w·exp(xβ − shift)
-    denominator: np.ndarray  # (E,)
-    mean: np.ndarray  # (E, p)
-    second: np.ndarray  # (E, p(p+1)/2) packed upper triangle
+    at_risk: np.ndarray  # (g, k) R: Σ over the risk set of r·(1, x, x xᵀ)
+    dying: np.ndarray  # (g, k) D: the same over the time's deaths
+    inverse: np.ndarray  # (g,) Σ_k 1/den_k
+    inverse_q: np.ndarray  # (g,) Σ_k q_k/den_k
+    inverse2: np.ndarray  # (g, 3) Σ_k q_k^j/den_k², j = 0, 1, 2
+    log_denominator: np.ndarray  # (g,) Σ_k log den_k
 
 
 def prepare(
-    x: np.ndarray,
+    columns: list[np.ndarray],
     time: np.ndarray,
     event: np.ndarray,
     stratum: np.ndarray,
-    weights: np.ndarray,
+    weights: np.ndarray | None,
     ties: Ties,
 ) -> CoxData:
-    """Sort, centre and index the data once for every iteration that follows."""
-    order = np.lexsort((time, stratum))
-    xs = x[order] - np.average(x, axis=0, weights=weights)
-    ts, ss, es, ws = time[order], stratum[order], event[order].astype(bool), weights[order]
-    n, p = xs.shape
-    upper_i, upper_j = np.triu_indices(p)
-    features = np.empty((n, 1 + p + len(upper_i)))
-    features[:, 0] = 1.0
-    features[:, 1 : 1 + p] = xs
-    np.multiply(xs[:, upper_i], xs[:, upper_j], out=features[:, 1 + p :])
-    new_tie = np.concatenate(([True], (ts[1:] != ts[:-1]) | (ss[1:] != ss[:-1])))
+    """Sort, centre and index the data once for every iteration that follows.
+
+    ``columns`` are the design's covariate columns; ``weights=None`` means every row weighs one.
+    """
+    died = event.astype(bool)
+    order = _sort_order(time, died, stratum)
+    ts, es = time[order], died[order]
+    ws = np.ones(len(ts)) if weights is None else weights[order]
+    x = np.empty((len(columns), len(ts)))
+    for row, column in zip(x, columns, strict=True):
+        np.take(column, order, out=row)
+        row -= (column.mean() if weights is None else (weights @ column) / weights.sum())
+    new_tie = np.empty(len(ts), dtype=bool)
+    new_tie[0] = True
+    np.not_equal(ts[1:], ts[:-1], out=new_tie[1:])
+    ss = np.zeros(1, dtype=np.intp)
+    if stratum.max() > 0:
+        ss = stratum[order]
+        new_tie[1:] |= ss[1:] != ss[:-1]
     tie_start = np.flatnonzero(new_tie)
     tie_of_row = np.cumsum(new_tie) - 1
-    tie_stratum = ss[tie_start]
-    strata_bounds = np.searchsorted(tie_stratum, np.arange(int(ss.max()) + 2 if n else 1))
+    strata_bounds = (
+        np.array([0, len(tie_start)])
+        if len(ss) == 1
+        else np.searchsorted(ss[tie_start], np.arange(int(ss.max()) + 2))
+    )
     death_rows = np.flatnonzero(es)
     death_tie = tie_of_row[death_rows]
-    new_death_tie = np.concatenate(([True], death_tie[1:] != death_tie[:-1]))
-    death_tie_start = np.flatnonzero(new_death_tie)
-    death_ties = death_tie[death_tie_start]
-    deaths_per_tie = np.diff(np.append(death_tie_start, len(death_rows)))
-    death_weight = np.add.reduceat(ws[death_rows], death_tie_start) if len(death_rows) else np.zeros(0)
-    entry_tie, entry_fraction, entry_weight = _efron_terms(
-        death_ties, deaths_per_tie, death_weight, ties
-    )
-    weighted_death_x = ws[death_rows] @ xs[death_rows]
+    death_group_start = np.flatnonzero(np.diff(death_tie, prepend=-1))
+    death_ties = death_tie[death_group_start]
+    deaths = np.diff(np.append(death_group_start, len(death_rows)))
+    death_weight = np.add.reduceat(ws[death_rows], death_group_start)
+    if ties == "efron":
+        term_weight, n_terms = death_weight / deaths, deaths
+    else:
+        term_weight, n_terms = death_weight, np.ones_like(deaths)
+    term_start = np.cumsum(n_terms) - n_terms
+    k = np.arange(int(n_terms.sum())) - np.repeat(term_start, n_terms)
+    term_fraction = k / np.repeat(deaths, n_terms) if ties == "efron" else np.zeros(len(k))
+    segments, segment_tie, segment_died = _segments(tie_start, len(ts), death_ties, deaths)
     return CoxData(
-        xs, ws, es, ts, ss, order, features, tie_start, tie_of_row, strata_bounds, death_rows,
-        death_tie_start, death_ties, entry_tie, entry_fraction, entry_weight, weighted_death_x,
+        x, ws, es, ts, order, tie_start, tie_of_row, strata_bounds, death_rows, segments,
+        segment_tie, segment_died, np.flatnonzero(np.diff(segment_tie, prepend=-1)), death_ties,
+        deaths, term_weight, term_start, term_fraction, x @ (ws * es),
     )  # fmt: skip
 
 
-def _efron_terms(
-    death_ties: np.ndarray, deaths: np.ndarray, death_weight: np.ndarray, ties: Ties
+def _sort_order(time: np.ndarray, died: np.ndarray, stratum: np.ndarray) -> np.ndarray:
+    """Order by (stratum, time, deaths first); one radix pass when times are small whole days."""
+    if stratum.max() == 0:
+        whole = time.astype(np.int64)
+        if whole.max() < 32768 and np.array_equal(whole, time):
+            key = (whole << 1).astype(np.uint16)
+            key += ~died
+            return np.argsort(key, kind="stable")
+        deaths_first = np.argsort(~died, kind="stable")
+        return deaths_first[np.argsort(time[deaths_first], kind="stable")]
+    return np.lexsort((~died, time, stratum))
+
+
+def _segments(
+    tie_start: np.ndarray, n: int, death_ties: np.ndarray, deaths: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Breslow: one term per time. Efron: d terms, removing k/d of the deaths' risk (k < d)."""
-    if ties == "breslow":
-        return death_ties, np.zeros(len(death_ties)), death_weight
-    entry_tie = np.repeat(death_ties, deaths)
-    first = np.repeat(np.cumsum(deaths) - deaths, deaths)
-    k = np.arange(len(entry_tie)) - first
-    per_death = np.repeat(deaths, deaths).astype(np.float64)
-    return entry_tie, k / per_death, np.repeat(death_weight / deaths, deaths)
+    """Each time's rows split into its deaths (first) and the rest; empty parts dropped."""
+    size = np.diff(np.append(tie_start, n))
+    died = np.zeros(len(tie_start), dtype=np.int64)
+    died[death_ties] = deaths
+    start = np.stack((tie_start, tie_start + died), axis=1).ravel()
+    length = np.stack((died, size - died), axis=1).ravel()
+    kind = np.tile([True, False], len(tie_start))
+    keep = length > 0
+    return start[keep], np.repeat(np.arange(len(tie_start)), 2)[keep], kind[keep]
 
 
 def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
-    """Risk-set sums at every Efron term for coefficients beta."""
-    eta = data.x @ beta
+    """Risk-set sums at every death time for coefficients beta."""
+    eta = beta @ data.x
     # A constant shift of the linear predictor leaves the partial likelihood unchanged; taking
     # the largest keeps exp() from overflowing for large coefficients.
     shift = float(eta.max())
-    risk = data.weights * np.exp(eta - shift)
-    weighted = data.features * risk[:, None]
-    at_time = np.add.reduceat(weighted, data.tie_start, axis=0)
-    from_time_on = _reverse_cumsum_within_strata(at_time, data.strata_bounds)
-    deaths = np.zeros_like(at_time[: len(data.death_ties)])
-    if len(data.death_rows):
-        deaths = np.add.reduceat(weighted[data.death_rows], data.death_tie_start, axis=0)
-    death_index = np.searchsorted(data.death_ties, data.entry_tie)
-    totals = from_time_on[data.entry_tie] - data.entry_fraction[:, None] * deaths[death_index]
-    p = data.n_covariates
-    denominator = totals[:, 0]
-    return RiskSetSums(
-        shift,
-        risk,
-        denominator,
-        totals[:, 1 : 1 + p] / denominator[:, None],
-        totals[:, 1 + p :] / denominator[:, None],
+    risk = np.exp(eta - shift, out=eta)
+    risk *= data.weights
+    # One reduceat per row of (r, r·x, r·x·xᵀ) gives each time's sums split into deaths and rest.
+    weighted_x = [row * risk for row in data.x]
+    p = len(weighted_x)
+    rows = [risk, *weighted_x]
+    parts = np.empty((len(data.segments), 1 + p + p * (p + 1) // 2))
+    for column, row in enumerate(rows):
+        parts[:, column] = np.add.reduceat(row, data.segments)
+    column = 1 + p
+    product = np.empty_like(risk)
+    for i, j in zip(*np.triu_indices(p), strict=True):
+        np.multiply(weighted_x[i], data.x[j], out=product)
+        parts[:, column] = np.add.reduceat(product, data.segments)
+        column += 1
+    at_time = np.add.reduceat(parts, data.tie_first_segment, axis=0)
+    dying_all = np.zeros_like(at_time)
+    dying_all[data.segment_tie[data.segment_died]] = parts[data.segment_died]
+    from_time_on = _reverse_cumsum_within_strata(at_time, data.strata_bounds)[data.death_ties]
+    dying = dying_all[data.death_ties]
+    n_terms = n_terms_of(data)
+    q = data.term_fraction
+    denominator = np.repeat(from_time_on[:, 0], n_terms) - q * np.repeat(dying[:, 0], n_terms)
+    inverse = 1.0 / denominator
+    inverse_q = q * inverse
+    inverse_sq = inverse * inverse
+    inverse_sq_q = q * inverse_sq
+
+    def per_time(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, data.term_start)
+
+    squares = np.column_stack(
+        (per_time(inverse_sq), per_time(inverse_sq_q), per_time(q * inverse_sq_q))
     )
+    log_denominator = per_time(np.log(denominator, out=denominator))
+    return RiskSetSums(
+        shift, risk, from_time_on, dying, per_time(inverse), per_time(inverse_q), squares,
+        log_denominator,
+    )  # fmt: skip
 
 
 def _reverse_cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -141,24 +202,57 @@ def _reverse_cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.
     return result
 
 
+def term_means(sums: RiskSetSums, p: int) -> tuple[np.ndarray, np.ndarray]:
+    """Σ_k mean_k and Σ_k mean_k/den_k per death time: R₁·S − D₁·S_q for S = Σ1/den, Σ1/den²."""
+    r1, d1 = sums.at_risk[:, 1 : 1 + p], sums.dying[:, 1 : 1 + p]
+    first = r1 * sums.inverse[:, None] - d1 * sums.inverse_q[:, None]
+    second = r1 * sums.inverse2[:, :1] - d1 * sums.inverse2[:, 1:2]
+    return first, second
+
+
+def information_per_time(sums: RiskSetSums, p: int) -> np.ndarray:
+    """Each death time's Σ_k (E_k[x xᵀ] − E_k[x] E_k[x]ᵀ), before R's per-term weight: (g, p, p)."""
+    r1, d1 = sums.at_risk[:, 1 : 1 + p], sums.dying[:, 1 : 1 + p]
+    packed = (
+        sums.at_risk[:, 1 + p :] * sums.inverse[:, None]
+        - sums.dying[:, 1 + p :] * sums.inverse_q[:, None]
+    )
+    second = unpack_symmetric(packed, p)
+    c0, c1, c2 = (sums.inverse2[:, j, None, None] for j in range(3))
+    outer_rr = r1[:, :, None] * r1[:, None, :]
+    outer_rd = r1[:, :, None] * d1[:, None, :]
+    outer_dd = d1[:, :, None] * d1[:, None, :]
+    return second - (outer_rr * c0 - (outer_rd + outer_rd.transpose(0, 2, 1)) * c1 + outer_dd * c2)
+
+
 def partial_likelihood(
     data: CoxData, beta: np.ndarray
 ) -> tuple[float, np.ndarray, np.ndarray, RiskSetSums]:
     """Log partial likelihood, score vector and information matrix at beta."""
     sums = risk_set_sums(data, beta)
-    weight = data.entry_weight
-    eta_deaths = data.x[data.death_rows] @ beta - sums.shift
-    loglik = float(data.weights[data.death_rows] @ eta_deaths - weight @ np.log(sums.denominator))
-    score = data.weighted_death_x - weight @ sums.mean
-    information = unpack_symmetric(weight @ sums.second, data.n_covariates)
-    information -= np.einsum("e,ei,ej->ij", weight, sums.mean, sums.mean)
+    p = data.n_covariates
+    weight = data.term_weight
+    # Σ w·xβ over the deaths is β·(Σ w·x), computed once; the shift cancels as in the sums.
+    loglik = float(
+        beta @ data.weighted_death_x
+        - sums.shift * data.term_weight @ n_terms_of(data)
+        - weight @ sums.log_denominator
+    )
+    mean_sum, _ = term_means(sums, p)
+    score = data.weighted_death_x - weight @ mean_sum
+    information = np.einsum("g,gij->ij", weight, information_per_time(sums, p))
     return loglik, score, information, sums
 
 
+def n_terms_of(data: CoxData) -> np.ndarray:
+    """Number of Efron terms at each death time (1 for Breslow)."""
+    return np.diff(np.append(data.term_start, len(data.term_fraction)))
+
+
 def unpack_symmetric(packed: np.ndarray, p: int) -> np.ndarray:
-    """Full symmetric matrix from its packed upper triangle (np.triu_indices order)."""
-    full = np.zeros((p, p))
+    """Full symmetric matrices from packed upper triangles (np.triu_indices order), last axis."""
+    full = np.zeros((*packed.shape[:-1], p, p))
     upper_i, upper_j = np.triu_indices(p)
-    full[upper_i, upper_j] = packed
-    full[upper_j, upper_i] = packed
+    full[..., upper_i, upper_j] = packed
+    full[..., upper_j, upper_i] = packed
     return full

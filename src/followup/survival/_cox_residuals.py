@@ -2,54 +2,54 @@
 
 A subject's score residual sums, over the event times it was at risk for, x minus the risk-set mean
 weighted by the hazard increment; with Efron ties the subjects dying at a time share its terms.
-The per-time sums are cumulated within strata, so the whole matrix costs O(n·p).
+Per death time these are a handful of sums (see _cox_likelihood), cumulated within strata, so the
+whole matrix costs O(n·p).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from followup.survival._cox_likelihood import CoxData, RiskSetSums
+from followup.survival._cox_likelihood import CoxData, RiskSetSums, term_means
 
 
 def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
-    """Unweighted score residuals, rows in the caller's original order (R's type='score')."""
-    hazard = data.entry_weight / sums.denominator
-    kept = 1 - data.entry_fraction  # Efron: a dying subject keeps (1 − k/d) of the k-th term
-    n_ties = len(data.tie_start)
+    """Unweighted score residuals (R's type='score'), shape (p, n), subjects in sorted order."""
     p = data.n_covariates
+    weight = data.term_weight
+    r1, d1 = sums.at_risk[:, 1 : 1 + p], sums.dying[:, 1 : 1 + p]
+    c0, c1, c2 = sums.inverse2.T
+    mean_sum, hazard_mean = term_means(sums, p)
+    # H, M: hazard increment and hazard-weighted mean at each death time (subjects at risk).
+    increment = weight * sums.inverse
+    weighted_mean = weight[:, None] * hazard_mean
+    # H', M': the same for the subjects dying then, who keep (1 − q) of the k-th Efron term.
+    kept_increment = weight * (sums.inverse - sums.inverse_q)
+    kept_mean = weight[:, None] * (r1 * (c0 - c1)[:, None] - d1 * (c1 - c2)[:, None])
+    n_terms = np.diff(np.append(data.term_start, len(data.term_fraction)))
+    mean_of_means = mean_sum / n_terms[:, None]
 
-    term_groups = np.flatnonzero(np.diff(data.entry_tie, prepend=-1))
-
-    def per_tie(values: np.ndarray) -> np.ndarray:
-        out = np.zeros((n_ties,) + values.shape[1:])
-        if len(values):
-            out[data.entry_tie[term_groups]] = np.add.reduceat(values, term_groups, axis=0)
-        return out
-
-    increment = per_tie(hazard)
-    weighted_mean = per_tie(hazard[:, None] * sums.mean)
-    kept_increment = per_tie(hazard * kept)
-    kept_mean = per_tie((hazard * kept)[:, None] * sums.mean)
-    terms_per_tie = np.maximum(per_tie(np.ones(len(hazard))), 1.0)
-    mean_of_means = per_tie(sums.mean) / terms_per_tie[:, None]
-
-    cumulative = _cumsum_within_strata(
-        np.column_stack((increment, weighted_mean)), data.strata_bounds
-    )
-    tie = data.tie_of_row
-    score = sums.risk / data.weights  # exp(xβ − shift); the shift cancels against the hazard
-    x = data.x
-    residual = -score[:, None] * (x * cumulative[tie, :1] - cumulative[tie, 1 : 1 + p])
-    deaths = data.death_rows
-    dt = tie[deaths]
-    residual[deaths] += (x[deaths] - mean_of_means[dt]) - score[deaths, None] * (
-        x[deaths] * (kept_increment[dt] - increment[dt])[:, None]
-        - (kept_mean[dt] - weighted_mean[dt])
-    )
-    original = np.empty_like(residual)
-    original[data.order] = residual
-    return original
+    per_tie = np.zeros((len(data.tie_start), 1 + p))
+    per_tie[data.death_ties, 0] = increment
+    per_tie[data.death_ties, 1:] = weighted_mean
+    tie_size = np.diff(np.append(data.tie_start, len(data.time)))
+    cumulative = _cumsum_within_strata(per_tie, data.strata_bounds)
+    hazard_so_far = np.repeat(cumulative[:, 0], tie_size)
+    score = sums.risk / data.weights  # exp(xβ − shift): the shift cancels against the hazard
+    rows = data.death_rows
+    group = np.repeat(np.arange(len(data.deaths)), data.deaths)
+    residual = np.empty((p, len(score)))
+    for j in range(p):
+        x = data.x[j]
+        column = residual[j]
+        np.multiply(x, hazard_so_far, out=column)
+        column -= np.repeat(cumulative[:, 1 + j], tie_size)
+        column *= -score
+        column[rows] += (x[rows] - mean_of_means[group, j]) - score[rows] * (
+            x[rows] * (kept_increment - increment)[group]
+            - (kept_mean[:, j] - weighted_mean[:, j])[group]
+        )
+    return residual
 
 
 def _cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
@@ -60,13 +60,6 @@ def _cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
 
 
 def robust_variance(residuals: np.ndarray, weights: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """Sandwich variance D'D, D = weighted dfbeta = w · residuals · V (R: robust=TRUE, no cluster)."""
-    dfbeta = (weights[:, None] * residuals) @ variance
-    return dfbeta.T @ dfbeta
-
-
-def robust_score_statistic(residuals_at_zero: np.ndarray, weights: np.ndarray) -> float:
-    """R's robust score test: u'(A'A)⁻¹u with A the weighted score residuals at beta = 0."""
-    weighted = weights[:, None] * residuals_at_zero
-    u = weighted.sum(axis=0)
-    return float(u @ np.linalg.solve(weighted.T @ weighted, u))
+    """Sandwich variance D'D, D = weighted dfbeta = w·residuals·V (R: robust=TRUE, no cluster)."""
+    weighted = residuals * weights
+    return variance @ (weighted @ weighted.T) @ variance

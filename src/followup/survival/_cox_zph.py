@@ -15,7 +15,12 @@ import pandas as pd
 from scipy.stats import chi2, rankdata
 
 from followup.survival._cox_design import Term
-from followup.survival._cox_likelihood import CoxData, RiskSetSums
+from followup.survival._cox_likelihood import (
+    CoxData,
+    RiskSetSums,
+    information_per_time,
+    term_means,
+)
 from followup.survival._errors import InputError
 
 PhTransform = Literal["km", "rank", "identity", "log"]
@@ -49,18 +54,19 @@ def proportional_hazards_test(
         raise InputError("ph_transform", f"ph_transform must be one of {PH_TRANSFORMS}; got {transform!r}")
     g_row = _time_transform(data, transform)
     g_row = g_row - g_row[data.event].mean()
-    g_term = g_row[data.tie_start][data.entry_tie]  # every Efron term of a time shares its g(t)
-    weight = data.entry_weight
+    g_time = g_row[data.tie_start][data.death_ties]  # g(t) of each death time
+    weight = data.term_weight
     p = data.n_covariates
     deaths = data.death_rows
-    u2 = (data.weights[deaths] * g_row[deaths]) @ data.x[deaths] - (weight * g_term) @ sums.mean
-    variance_terms = _risk_set_covariances(sums, p)
+    mean_sum, _ = term_means(sums, p)
+    u2 = data.x[:, deaths] @ (data.weights[deaths] * g_row[deaths]) - (weight * g_time) @ mean_sum
+    per_time = information_per_time(sums, p)
     full = np.zeros((2 * p, 2 * p))
     full[:p, :p] = information
-    cross = np.einsum("e,eij->ij", weight * g_term, variance_terms)
+    cross = np.einsum("g,gij->ij", weight * g_time, per_time)
     full[:p, p:] = cross
     full[p:, :p] = cross.T
-    full[p:, p:] = np.einsum("e,eij->ij", weight * g_term**2, variance_terms)
+    full[p:, p:] = np.einsum("g,gij->ij", weight * g_time**2, per_time)
     u = np.concatenate((np.zeros(p), u2))
     names, stats, dfs = [], [], []
     start = 0
@@ -77,15 +83,6 @@ def proportional_hazards_test(
     dfs.append(p)
     chisq, df = np.array(stats), np.array(dfs)
     return ProportionalHazardsTest(tuple(names), chisq, df, chi2.sf(chisq, df), transform)
-
-
-def _risk_set_covariances(sums: RiskSetSums, p: int) -> np.ndarray:
-    """Per Efron term: E[x xᵀ] − E[x] E[x]ᵀ over the risk set, shape (E, p, p)."""
-    upper_i, upper_j = np.triu_indices(p)
-    second = np.zeros((len(sums.denominator), p, p))
-    second[:, upper_i, upper_j] = sums.second
-    second[:, upper_j, upper_i] = sums.second
-    return second - sums.mean[:, :, None] * sums.mean[:, None, :]
 
 
 def _time_transform(data: CoxData, transform: PhTransform) -> np.ndarray:

@@ -1,73 +1,173 @@
-"""Weighted 2-D dominance counts: for each query q, Σ w_p over points with a_p < a_q and b_p < b_q.
+"""For each element of a sequence, the weight of earlier elements with a lower and a higher key.
 
-The concordance index and its infinitesimal-jackknife variance need, for every subject, how many
-subjects in its risk set have a lower (or higher) risk score: a 2-D dominance count. R walks a
-balanced tree subject by subject in C; here the same counts come from a bit-by-bit (wavelet)
-decomposition of one coordinate, each level a handful of whole-array numpy operations, O(n log n).
+Concordance needs, for every subject, how many subjects of its risk set score lower (a 2-D
+dominance count: earlier in risk-score order, lower in time key). R walks a balanced tree subject
+by subject in C. Here the key is taken apart bit by bit from the top (a wavelet decomposition):
+at each level, elements sharing the higher bits form a group, kept in sequence order; an element
+whose bit is 1 is above every earlier group member whose bit is 0, and vice versa. A level is a
+few whole-array passes (integer cumulative sums, one stable partition), so n elements with keys
+below 2^b cost O(n·b) — about 15 ms per level for a million subjects.
 """
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-
-def dominance_sums(
-    point_a: np.ndarray,
-    point_b: np.ndarray,
-    point_weight: np.ndarray,
-    query_a: np.ndarray,
-    query_b: np.ndarray,
-) -> np.ndarray:
-    """Σ_p w_p [a_p < a_q][b_p < b_q] for each query; keys are non-negative integers."""
-    if len(query_a) == 0:
-        return np.zeros(0)
-    if len(point_a) == 0:
-        return np.zeros(len(query_a))
-    # Decompose the coordinate with fewer distinct values bit by bit; order by the other one.
-    if max(point_a.max(), query_a.max()) < max(point_b.max(), query_b.max()):
-        point_a, point_b, query_a, query_b = point_b, point_a, query_b, query_a
-    n_points = len(point_a)
-    is_point = np.concatenate((np.ones(n_points, bool), np.zeros(len(query_a), bool)))
-    order_key = np.concatenate((point_a, query_a)).astype(np.int64) * 2 + is_point
-    # At equal a, queries come first, so points with the same a are not counted (strict <).
-    sequence = np.argsort(order_key, kind="stable")
-    bits = np.concatenate((point_b, query_b)).astype(np.int64)[sequence]
-    weight = np.concatenate((point_weight, np.zeros(len(query_a))))[sequence]
-    query = (sequence - n_points)  # query index, negative for points
-    return _prefix_counts(bits, weight, query, len(query_a))
+from followup.survival._parallel import in_background
 
 
-def _prefix_counts(
-    key: np.ndarray, weight: np.ndarray, query: np.ndarray, n_queries: int
-) -> np.ndarray:
-    """For each query, the weight of points earlier in the sequence with a smaller key.
+def earlier_lower_and_higher(
+    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per element i: Σ lower_weight over earlier j with key_j < key_i, and Σ higher_weight
+    over earlier j with key_j > key_i. ``lower_weight=None`` means every element weighs 1.
 
-    At the level of bit b, elements are grouped by their key's higher bits (stably, so sequence
-    order survives within a group); a query whose bit b is 1 collects the points of its group that
-    came before it with bit b equal to 0 — exactly those smaller than it at their highest
-    differing bit. Then each group splits, zeros first, for the next level.
+    Large inputs are first split at the median key: every element below it is lower than every
+    element above, so that level is two cumulative sums, and the halves are independent problems
+    solved on two cores.
     """
-    result = np.zeros(n_queries)
     n = len(key)
-    position = np.arange(n)
-    start = np.zeros(n, dtype=np.int64)
-    stop = np.full(n, n, dtype=np.int64)
+    if n < _PARALLEL_MINIMUM:
+        return _solve(key, lower_weight, higher_weight)
+    split = _median_key(key)
+    below = key < split
+    low_w = np.ones(n) if lower_weight is None else lower_weight
+    low_before = np.cumsum(np.where(below, low_w, 0.0))
+    high_before = np.cumsum(np.where(below, 0.0, higher_weight.astype(np.float64)))
+    lower = np.where(below, 0.0, low_before)  # every earlier element below the split
+    higher = np.where(below, high_before, 0.0)  # every earlier event above the split
+    halves = [np.flatnonzero(below), np.flatnonzero(~below)]
+    work = [
+        partial(
+            _solve,
+            key[rows] - offset,
+            None if lower_weight is None else lower_weight[rows],
+            higher_weight[rows],
+        )
+        for rows, offset in zip(halves, (0, split), strict=True)
+    ]
+    upper_half = in_background(work[1])  # one half on another core, the other here
+    results = [work[0](), upper_half.result()]
+    for rows, (part_lower, part_higher) in zip(halves, results, strict=True):
+        lower[rows] += part_lower
+        higher[rows] += part_higher
+    return lower, higher
+
+
+_PARALLEL_MINIMUM = 200_000
+
+
+def _median_key(key: np.ndarray) -> int:
+    """A split value with about half the keys below it (at least one on each side if possible)."""
+    counts = np.bincount(key)
+    cumulative = np.cumsum(counts)
+    split = int(np.searchsorted(cumulative, len(key) / 2)) + 1
+    return min(max(split, int(key.min()) + 1), int(key.max()))
+
+
+def _solve(
+    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    n = len(key)
+    if n == 0:
+        return np.zeros(0), np.zeros(0)
+    if lower_weight is None and higher_weight.dtype == bool:
+        lower, higher, final_key = _counts(key, higher_weight)
+    else:
+        lower_w = np.ones(n) if lower_weight is None else lower_weight.astype(np.float64)
+        lower, higher, final_key = _weighted(key, lower_w, higher_weight.astype(np.float64))
+    # The last level leaves elements sorted by key, stably: undo that order.
+    order = np.argsort(_narrow(key), kind="stable")
+    result_lower, result_higher = np.empty(n), np.empty(n)
+    result_lower[order] = lower
+    result_higher[order] = higher
+    return result_lower, result_higher
+
+
+def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit weights: int32 counting, key and flag packed in one array, no np.where (slow)."""
+    n = len(key)
+    packed = (key.astype(np.int32) << 1) | flagged
+    lower = np.zeros(n, dtype=np.int32)
+    higher = np.zeros(n, dtype=np.int32)
+    starts = np.zeros(1, dtype=np.int64)
+    sizes = np.array([n], dtype=np.int64)
+    position = np.arange(n, dtype=np.int64)
+    for b in range(int(key.max()).bit_length(), 0, -1):
+        one = (packed >> b) & 1
+        zero = one ^ 1
+        zeros_to_here = np.cumsum(zero, dtype=np.int32)
+        zeros_at_start = zeros_to_here[starts] - zero[starts]
+        zeros_before = zeros_to_here - zero
+        zeros_before -= np.repeat(zeros_at_start, sizes)
+        lower += zeros_before * one
+        flagged_one = one & packed
+        flags_before = np.cumsum(flagged_one, dtype=np.int32) - flagged_one
+        flags_before -= np.repeat(flags_before[starts], sizes)
+        higher += flags_before * zero
+        zeros_in_group = (zeros_to_here[starts + sizes - 1] - zeros_at_start).astype(np.int64)
+        # zeros go to group start + zeros before; ones to position − zeros before + zeros in group
+        group_start = np.repeat(starts, sizes)
+        target = position - group_start
+        target += np.repeat(zeros_in_group, sizes)
+        target -= zeros_before
+        target -= zeros_before
+        target *= one
+        target += group_start
+        target += zeros_before
+        packed, lower, higher = _scatter(target, packed, lower, higher)
+        starts, sizes = _split_groups(starts, sizes, zeros_in_group)
+    return lower, higher, packed >> 1
+
+
+def _weighted(
+    key: np.ndarray, lower_weight: np.ndarray, higher_weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    n = len(key)
+    key = key.astype(np.int32)
+    lower, higher = np.zeros(n), np.zeros(n)
+    starts = np.zeros(1, dtype=np.int32)
+    sizes = np.array([n], dtype=np.int32)
+    position = np.arange(n, dtype=np.int32)
     for b in range(int(key.max()).bit_length() - 1, -1, -1):
         one = (key >> b) & 1 == 1
-        zero_weight = np.where(one, 0.0, weight)
-        before = np.cumsum(zero_weight) - zero_weight
-        collect = one & (query >= 0)
-        result[query[collect]] += (before - before[start])[collect]
-        zeros_before = np.cumsum(~one) - ~one
-        zeros_in_group = zeros_before[stop - 1] + ~one[stop - 1] - zeros_before[start]
-        rank_in_group = zeros_before - zeros_before[start]
-        split = start + zeros_in_group
-        target = np.where(one, split + (position - start - rank_in_group), start + rank_in_group)
-        new_start = np.where(one, split, start)
-        new_stop = np.where(one, stop, split)
-        key, weight, query = _scatter(target, key, weight, query)
-        start, stop = _scatter(target, new_start, new_stop)
-    return result
+        zero = ~one
+        group_start = np.repeat(starts, sizes)
+        zeros_to_here = np.cumsum(zero, dtype=np.int32)
+        zeros_at_start = zeros_to_here[starts] - zero[starts]
+        zeros_before = zeros_to_here - zero - np.repeat(zeros_at_start, sizes)
+        lower += _weight_before(np.where(zero, lower_weight, 0.0), starts, sizes) * one
+        higher += _weight_before(np.where(one, higher_weight, 0.0), starts, sizes) * zero
+        zeros_in_group = zeros_to_here[starts + sizes - 1] - zeros_at_start
+        target = np.where(zero, group_start + zeros_before, position - zeros_before + np.repeat(zeros_in_group, sizes))
+        key, lower, higher, lower_weight, higher_weight = _scatter(
+            target, key, lower, higher, lower_weight, higher_weight
+        )
+        starts, sizes = _split_groups(starts, sizes, zeros_in_group)
+    return lower, higher, key
+
+
+def _weight_before(selected: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Exclusive running sum within each group."""
+    exclusive = np.cumsum(selected) - selected
+    return exclusive - np.repeat(exclusive[starts], sizes)
+
+
+def _narrow(key: np.ndarray) -> np.ndarray:
+    """uint16 when it fits, so numpy's stable argsort is a radix sort."""
+    return key.astype(np.uint16) if key.max() < 65536 else key
+
+
+def _split_groups(
+    starts: np.ndarray, sizes: np.ndarray, zeros: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each group splits into its zero part then its one part; empty parts disappear."""
+    new_starts = np.stack((starts, starts + zeros), axis=1).ravel()
+    new_sizes = np.stack((zeros, sizes - zeros), axis=1).ravel()
+    keep = new_sizes > 0
+    return new_starts[keep], new_sizes[keep]
 
 
 def _scatter(target: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:

@@ -82,7 +82,7 @@ def _statistic(score: np.ndarray, variance: np.ndarray, cause: int) -> float:
 
 def _stratum_score(table: StratumTable, cause: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
     at_risk = table.at_risk
-    d1 = table.events[:, :, cause]
+    d1 = table.events[cause]
     d2 = table.deaths - d1
     nd1, nd2 = d1.sum(axis=1), d2.sum(axis=1)
     keep = (nd1 + nd2) > 0

@@ -46,8 +46,14 @@ def check_length(array: np.ndarray, argument: str, expected: int, reference: str
         )
 
 
-def as_times(values: ArrayLike, argument: str = "time") -> np.ndarray:
-    """Check follow-up times: numeric, finite, non-negative; keeps integer dtypes for counting."""
+def as_times(
+    values: ArrayLike, argument: str = "time", *, sign_checked_later: bool = False
+) -> np.ndarray:
+    """Check follow-up times: numeric, finite, non-negative; keeps integer dtypes for counting.
+
+    ``sign_checked_later`` skips the pass over whole-number times that looks for negative ones,
+    for a caller whose counting pass refuses them anyway (and then calls ``reject_negative``).
+    """
     array = as_vector(values, argument)
     if len(array) == 0:
         raise InputError(argument, f"{argument} is empty: at least one subject is needed")
@@ -69,8 +75,15 @@ def as_times(values: ArrayLike, argument: str = "time") -> np.ndarray:
                 "or complete them before the analysis",
                 position,
             )
-    if array.min() < 0:
-        negative = array < 0
+    if not (sign_checked_later and array.dtype.kind in "iu") and array.min() < 0:
+        reject_negative(array, argument)
+    return array
+
+
+def reject_negative(array: np.ndarray, argument: str) -> None:
+    """Raise for the first negative time, if there is one."""
+    negative = array < 0
+    if negative.any():
         position = _first_position(negative)
         raise InputError(
             argument,
@@ -79,7 +92,6 @@ def as_times(values: ArrayLike, argument: str = "time") -> np.ndarray:
             "cannot be negative: check the order of the dates it was computed from",
             position,
         )
-    return array
 
 
 def as_event_codes(values: ArrayLike, argument: str, n: int, max_code: int | None) -> np.ndarray:
@@ -201,9 +213,11 @@ def _factorize_categorical(
 def _factorize_integers(array: np.ndarray) -> tuple[np.ndarray, tuple[Hashable, ...]]:
     low, high = int(array.min()), int(array.max())
     if high - low <= 4 * len(array) + 1024:
-        shifted = array - low
+        shifted = array if low == 0 else array - low
         present = np.bincount(shifted) > 0
         labels = tuple(int(v) + low for v in np.flatnonzero(present))
+        if present.all():  # codes 0..k-1 already (the usual 0/1 group): no remapping pass
+            return shifted.astype(np.intp, copy=False), labels
         remap = np.cumsum(present) - 1
         return remap[shifted].astype(np.intp), labels
     uniques, codes = np.unique(array, return_inverse=True)

@@ -46,14 +46,35 @@ class KaplanMeierCurve:
     events: np.ndarray
     censored: np.ndarray
     survival: np.ndarray
-    std_err: np.ndarray
     log_std_err: np.ndarray
-    lower: np.ndarray
-    upper: np.ndarray
     se_method: SeMethod
     conf_type: ConfType
     conf_level: float
-    notes: tuple[str, ...]
+
+    @property
+    def std_err(self) -> np.ndarray:
+        """Standard error of S (R's ``summary(fit)$std.err``)."""
+        return _std_err_of_survival(self.survival, self.log_std_err)
+
+    @property
+    def lower(self) -> np.ndarray:
+        """Lower confidence limit (computed on demand: a million rows need not pay for it)."""
+        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[0]
+
+    @property
+    def upper(self) -> np.ndarray:
+        """Upper confidence limit."""
+        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[1]
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why some values are NaN, where any are."""
+        notes = []
+        if np.any(self.survival == 0):
+            notes.append(GREENWOOD_AT_ZERO if self.se_method == "greenwood" else _PETO_AT_ZERO)
+        if np.any(np.isnan(self.lower)):
+            notes.append(UNDEFINED_INTERVAL[self.conf_type])
+        return tuple(notes)
 
     def survival_at(self, times: ArrayLike, *, extend: bool = False) -> SurvivalAtTimes:
         """S(t) at the given times, as ``summary(fit, times=)``: the last estimate at or before t.
@@ -186,13 +207,17 @@ def kaplan_meier(
     for s, g, stratum_table in table.cells():
         deaths = stratum_table.deaths[:, g]
         censored = stratum_table.censored[:, g]
-        rows = np.flatnonzero(deaths + censored > 0)
+        at_risk = stratum_table.at_risk[:, g]
+        times = stratum_table.time
+        if table.n_groups > 1:  # keep the times at which this group has an exit
+            rows = np.flatnonzero((deaths > 0) | (censored > 0))
+            times, at_risk, deaths, censored = times[rows], at_risk[rows], deaths[rows], censored[rows]
         curves.append(
             _curve(
-                stratum_table.time[rows],
-                stratum_table.at_risk[rows, g],
-                deaths[rows],
-                censored[rows],
+                times,
+                at_risk,
+                deaths,
+                censored,
                 labels=(
                     table.groups[g] if table.groups else None,
                     table.strata[s] if table.strata else None,
@@ -215,21 +240,17 @@ def _curve(
     options: tuple[SeMethod, ConfType, float],
 ) -> KaplanMeierCurve:
     se_method, conf_type, conf_level = options
-    survival = np.cumprod((at_risk - deaths) / at_risk)
+    survival = at_risk - deaths
+    survival /= at_risk
+    np.cumprod(survival, out=survival)
     if se_method == "greenwood":
-        log_se = np.sqrt(np.cumsum(_greenwood_terms(at_risk, deaths)))
+        log_se = _greenwood_terms(at_risk, deaths)
+        np.sqrt(np.cumsum(log_se, out=log_se), out=log_se)
     else:
         log_se = _peto_log_std_err(survival, at_risk)
-    lower, upper = survival_interval(survival, log_se, conf_type, conf_level)
-    notes = []
-    if np.any(survival == 0):
-        notes.append(GREENWOOD_AT_ZERO if se_method == "greenwood" else _PETO_AT_ZERO)
-    if np.any(np.isnan(lower)):
-        notes.append(UNDEFINED_INTERVAL[conf_type])
     return KaplanMeierCurve(
-        labels[0], labels[1], subjects, time, at_risk, deaths, censored, survival,
-        _std_err_of_survival(survival, log_se), log_se, lower, upper,
-        se_method, conf_type, conf_level, tuple(notes),
+        labels[0], labels[1], subjects, time, at_risk, deaths, censored, survival, log_se,
+        se_method, conf_type, conf_level,
     )  # fmt: skip
 
 
@@ -237,11 +258,14 @@ _PETO_AT_ZERO = "the Peto interval is undefined (NaN) where survival drops to 0"
 
 
 def _greenwood_terms(at_risk: np.ndarray, deaths: np.ndarray) -> np.ndarray:
-    """D / (n (n − d)), infinite when everyone at risk dies (R's std.err is Inf there)."""
-    survivors = at_risk - deaths
-    terms = np.full(len(at_risk), np.inf)
-    np.divide(deaths, at_risk * survivors, out=terms, where=survivors > 0)
-    return terms
+    """d / (n (n − d)), infinite when everyone at risk dies (R's std.err is Inf there).
+
+    n ≥ d + censored > 0 on every row, so the only division by zero is that intended one.
+    """
+    denominator = at_risk - deaths
+    denominator *= at_risk
+    with np.errstate(divide="ignore"):
+        return np.divide(deaths, denominator, out=denominator)
 
 
 def _peto_log_std_err(survival: np.ndarray, at_risk: np.ndarray) -> np.ndarray:

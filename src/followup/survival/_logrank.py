@@ -107,14 +107,34 @@ def _observed_expected_variance(
 def _stratum_terms(table: StratumTable, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sums over the stratum's times (R's survdiff2.c): O, E and the hypergeometric covariance."""
     at_risk, deaths = table.at_risk, table.deaths
+    groups = at_risk.shape[1]
     n, d = at_risk.sum(axis=1), deaths.sum(axis=1)
-    weight = _left_continuous_km(n, d) ** rho if rho != 0 else np.ones(len(n))
-    observed = weight @ deaths
-    expected = (weight * d / n) @ at_risk
-    # One subject at risk carries no variance (R skips nrisk == 1).
-    scale = np.zeros(len(n))
-    np.divide(weight**2 * d * (n - d), n * (n - 1), out=scale, where=n > 1)
-    variance = np.diag(scale @ at_risk) - np.einsum("t,tj,tk->jk", scale / n, at_risk, at_risk)
+    weight = _left_continuous_km(n, d) ** rho if rho != 0 else None
+    weighted_deaths = d if weight is None else weight * d
+    observed = np.array([
+        deaths[:, g].sum() if weight is None else weight @ deaths[:, g] for g in range(groups)
+    ])
+    share = weighted_deaths / n
+    expected = np.array([share @ at_risk[:, g] for g in range(groups)])
+    # Hypergeometric factor w² d (n − d) / (n (n − 1)); one subject at risk carries no variance.
+    scale = n - d
+    scale *= d
+    if weight is not None:
+        scale *= weight * weight
+    denominator = n - 1
+    denominator *= n
+    lonely = denominator == 0
+    denominator[lonely] = 1.0
+    scale /= denominator
+    scale[lonely] = 0.0
+    scale_share = np.divide(scale, n, out=denominator)
+    variance = np.empty((groups, groups))
+    for j in range(groups):
+        column_j = at_risk[:, j]
+        for k in range(j, groups):
+            cross = -(scale_share * column_j) @ at_risk[:, k]
+            variance[j, k] = variance[k, j] = cross
+        variance[j, j] += scale @ column_j
     return observed, expected, variance
 
 

@@ -12,7 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from followup.survival._counting import StratumCounts, count_exits, merge_groups
+from followup.survival._counting import (
+    NegativeTimeError,
+    StratumCounts,
+    count_exits,
+    merge_groups,
+)
 from followup.survival._errors import InputError
 from followup.survival._inputs import (
     ArrayLike,
@@ -22,12 +27,16 @@ from followup.survival._inputs import (
     as_weights,
     check_length,
     factorize,
+    reject_negative,
 )
 
 
 @dataclass(frozen=True)
 class StratumTable:
-    """One stratum's rows: ``at_risk[row, group]``, ``events[row, group, cause]``."""
+    """One stratum's rows: ``at_risk[row, group]``, ``events[cause, row, group]``.
+
+    The arrays are views of group-major memory: each group's column is contiguous.
+    """
 
     time: np.ndarray
     at_risk: np.ndarray
@@ -37,7 +46,9 @@ class StratumTable:
     @property
     def deaths(self) -> np.ndarray:
         """Events of any cause, ``[row, group]``: what Kaplan-Meier and log-rank count."""
-        return self.events.sum(axis=2)
+        if len(self.events) == 1:
+            return self.events[0]
+        return self.events.sum(axis=0)
 
 
 @dataclass(frozen=True)
@@ -70,7 +81,7 @@ class RiskTable:
     def reversed(self) -> RiskTable:
         """Swap events and censorings: the risk table of reverse Kaplan-Meier (follow-up)."""
         tables = tuple(
-            StratumTable(t.time, t.at_risk, t.censored[:, :, None], t.deaths)
+            StratumTable(t.time, t.at_risk, t.censored[None], t.deaths)
             for t in self.strata_tables
         )
         return RiskTable(tables, self.groups, self.strata, (1,), self.subjects)
@@ -103,7 +114,7 @@ class RiskTable:
         stratum_codes, strata = factorize(stratum, "stratum", n)
         n_groups, n_strata = max(len(groups), 1), max(len(strata), 1)
         _reject_duplicate_rows(times, group_codes, stratum_codes)
-        exits = np.concatenate([censor_counts[:, None], event_counts], axis=1)
+        exits = np.concatenate([censor_counts[:, None], event_counts], axis=1)  # [row, code]
         tables = []
         for s in range(n_strata):
             in_stratum = stratum_codes == s
@@ -149,10 +160,10 @@ class RiskTable:
             entered = entered_beyond - np.append(entered_beyond[1:], 0.0)
             piece = {"time": table.time, "at_risk": table.at_risk[:, g]}
             if len(self.causes) == 1:
-                piece["events"] = table.events[:, g, 0]
+                piece["events"] = table.events[0, :, g]
             else:
                 for k, cause in enumerate(self.causes):
-                    piece[f"events_{cause}"] = table.events[:, g, k]
+                    piece[f"events_{cause}"] = table.events[k, :, g]
             piece |= {"censored": table.censored[:, g], "entered": entered}
             frame = pd.DataFrame(piece)
             if self.groups:
@@ -181,7 +192,7 @@ def risk_table(
     cause). ``weights`` are frequency weights; ``entry`` gives delayed-entry (left-truncation)
     times. O(n) for whole-number times, O(n log n) otherwise.
     """
-    times = as_times(time)
+    times = as_times(time, sign_checked_later=True)
     n = len(times)
     codes = as_event_codes(event, "event", n, max_cause)
     group_codes, groups = factorize(group, "group", n)
@@ -190,9 +201,18 @@ def risk_table(
     entries = as_entry_times(entry, times)
     n_groups, n_strata = max(len(groups), 1), max(len(strata_labels), 1)
     n_causes = max(int(codes.max()), 1) if max_cause is None else max_cause
-    cells = None if n_groups * n_strata == 1 else stratum_codes * n_groups + group_codes
+    if n_groups * n_strata == 1:
+        cells = None
+    elif n_strata == 1:
+        cells = group_codes
+    else:
+        cells = stratum_codes * n_groups + group_codes
     shape = (n_strata, n_groups, n_causes + 1)
-    exits = count_exits(times, codes, cells, shape, frequency)
+    try:
+        exits = count_exits(times, codes, cells, shape, frequency)
+    except NegativeTimeError:
+        reject_negative(times, "time")
+        raise
     if entries is None:
         tables = [_stratum_table(counts, None) for counts in exits]
     else:
@@ -203,16 +223,20 @@ def risk_table(
 
 def _stratum_table(counts: StratumCounts, entered: StratumCounts | None) -> StratumTable:
     exits = counts.exits
-    leaving = exits.sum(axis=2)
-    at_risk = np.cumsum(leaving[::-1], axis=0)[::-1]
+    leaving = exits[0].T.copy()  # [group, row], rows contiguous
+    for plane in exits[1:]:
+        leaving += plane.T
+    # Accumulate from the last time backwards, as R does, so that weighted numbers at risk near
+    # the end of follow-up are not the small difference of two large sums.
+    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
     if entered is not None:
-        at_risk = at_risk - _entered_at_or_after(counts.time, entered)
-    return StratumTable(counts.time, at_risk, exits[:, :, 1:], exits[:, :, 0])
+        at_risk = at_risk - _entered_at_or_after(counts.time, entered).T
+    return StratumTable(counts.time, at_risk.T, exits[1:], exits[0])
 
 
 def _entered_at_or_after(grid: np.ndarray, entered: StratumCounts) -> np.ndarray:
     """Subjects whose entry time is ≥ t are not yet at risk at t (R: entry < t ≤ time)."""
-    per_time = entered.exits[:, :, 0]
+    per_time = entered.exits[0]
     from_right = np.concatenate(
         (np.cumsum(per_time[::-1], axis=0)[::-1], np.zeros((1, per_time.shape[1])))
     )
@@ -296,8 +320,10 @@ def _sorted_cell(
     has_exit = cell_exits.sum(axis=1) > 0
     has_entry = cell_entries > 0
     return (
-        StratumCounts(cell_times[has_exit], cell_exits[has_exit]),
-        StratumCounts(cell_times[has_entry], cell_entries[has_entry, None]),
+        StratumCounts(
+            cell_times[has_exit], np.ascontiguousarray(cell_exits[has_exit].T[:, :, None])
+        ),
+        StratumCounts(cell_times[has_entry], cell_entries[has_entry][None, :, None]),
     )
 
 
