@@ -157,16 +157,16 @@ while (length(runs) < repeats && sum(runs) < budget) {
   runs <- c(runs, system.time(fit <- run())[["elapsed"]])
 }
 coef <- if (task == "cox") sprintf("%.17g", coef(fit)) else character(0)
-cat(paste(c(paste(sprintf("%.6f", runs), collapse = ","), paste(coef, collapse = ",")), collapse = "\n"))
+timings <- paste(sprintf("%.6f", runs), collapse = ",")
+cat(paste(c(timings, paste(coef, collapse = ",")), collapse = "\n"))
 """
 
 
 def r_available() -> bool:
+    """Rscript with the survival package on this machine."""
     if shutil.which("Rscript") is None:
         return False
-    probe = subprocess.run(
-        ["Rscript", "-e", "library(survival)"], capture_output=True, check=False
-    )
+    probe = subprocess.run(["Rscript", "-e", "library(survival)"], capture_output=True, check=False)
     return probe.returncode == 0
 
 
@@ -189,19 +189,24 @@ def r_cell(task: str, d: Data, repeats: int, budget: float) -> tuple[Cell, np.nd
         return Cell(note=f"R failed: {last[0][:120]}"), None
     lines = done.stdout.strip().split("\n")
     runs = [float(v) for v in lines[0].split(",")]
-    coef = np.array([float(v) for v in lines[1].split(",")]) if len(lines) > 1 and lines[1] else None
+    coef = (
+        np.array([float(v) for v in lines[1].split(",")]) if len(lines) > 1 and lines[1] else None
+    )
     return Cell(statistics.median(runs), runs), coef
 
 
 # ------------------------------------------------------------------------------- the run ---
 @dataclass(frozen=True)
 class Case:
+    """One row of the table: a task on one kind of time at one size."""
+
     task: str  # km, logrank, cox
     whole_days: bool
     n: int
 
     @property
     def label(self) -> str:
+        """The row's name in the table."""
         kind = "integer days" if self.whole_days else "continuous"
         name = {"km": "Kaplan-Meier + Greenwood", "logrank": "log-rank, 2 groups",
                 "cox": "Cox, 3 covariates, Efron"}[self.task]  # fmt: skip
@@ -215,6 +220,7 @@ def cases(sizes: list[int], cox_sizes: list[int]) -> list[Case]:
 
 
 def run(arguments: argparse.Namespace) -> dict[str, Any]:
+    """Time every implementation on every case; skip a peer whose last size was too slow."""
     use_r = not arguments.no_r and r_available()
     table: dict[Case, dict[str, Cell]] = {}
     agreement: dict[str, float] = {}
@@ -222,38 +228,38 @@ def run(arguments: argparse.Namespace) -> dict[str, Any]:
     for case in cases(arguments.sizes, arguments.cox_sizes):
         data = generate(case.n, case.whole_days)
         row: dict[str, Cell] = {}
-        ours_cox = None
         for peer in PEERS:
             key = (case.task, case.whole_days, peer)
             previous = last_seconds.get(key)
             if previous and previous[1] * case.n / previous[0] > 2 * arguments.budget:
                 row[peer] = Cell(note=f"skipped ({previous[1]:.0f} s at n = {previous[0]:.0e})")
                 continue
-            if peer == "R":
-                if not use_r:
-                    row[peer] = Cell(note="R not installed")
-                    continue
-                cell, r_coef = r_cell(case.task, data, arguments.repeats, arguments.budget)
-                if r_coef is not None and ours_cox is not None:
-                    agreement[case.label] = float(
-                        np.max(np.abs(ours_cox - r_coef) / np.abs(r_coef))
-                    )
-            else:
-                try:
-                    work = PYTHON_PEERS[peer](case.task, data)
-                    cell = timed(work, arguments.repeats, arguments.budget)
-                except ImportError:
-                    cell = Cell(note=f"{peer} not installed")
-                except MemoryError:
-                    cell = Cell(note="out of memory")
-                if peer == "followup" and case.task == "cox":
-                    ours_cox = followup_task("cox", data)().coefficients
-            row[peer] = cell
-            if cell.seconds is not None:
-                last_seconds[key] = (case.n, cell.seconds)
-            print(f"{case.label:60s} {peer:16s} {_format(cell, None)}", file=sys.stderr)
+            row[peer], coefficients = _time_peer(peer, case, data, arguments, use_r)
+            if coefficients is not None:
+                ours = followup_task("cox", data)().coefficients
+                agreement[case.label] = float(np.max(np.abs(ours - coefficients) / np.abs(ours)))
+            if row[peer].seconds is not None:
+                last_seconds[key] = (case.n, row[peer].seconds)
+            print(f"{case.label:60s} {peer:16s} {_format(row[peer], None)}", file=sys.stderr)
         table[case] = row
     return {"table": table, "agreement": agreement, "r": use_r}
+
+
+def _time_peer(
+    peer: str, case: Case, data: Data, arguments: argparse.Namespace, use_r: bool
+) -> tuple[Cell, np.ndarray | None]:
+    """One implementation on one case; R also returns its Cox coefficients."""
+    if peer == "R":
+        if not use_r:
+            return Cell(note="R not installed"), None
+        return r_cell(case.task, data, arguments.repeats, arguments.budget)
+    try:
+        work = PYTHON_PEERS[peer](case.task, data)
+        return timed(work, arguments.repeats, arguments.budget), None
+    except ImportError:
+        return Cell(note=f"{peer} not installed"), None
+    except MemoryError:
+        return Cell(note="out of memory"), None
 
 
 def _format(cell: Cell, ours: Cell | None) -> str:
@@ -277,9 +283,10 @@ def markdown(result: dict[str, Any], arguments: argparse.Namespace) -> str:
     lines = [
         "# Survival benchmark",
         "",
-        f"`benchmarks/survival.py`, {time.strftime('%Y-%m-%d')}, {platform.processor() or platform.machine()}, "
-        f"{_cores()} cores, Python {platform.python_version()}, numpy {np.__version__}; "
-        f"median of {arguments.repeats} runs; in brackets: that peer's time ÷ Followup's (higher is better for Followup).",
+        f"`benchmarks/survival.py`, {time.strftime('%Y-%m-%d')}, "
+        f"{platform.processor() or platform.machine()}, {_cores()} cores, "
+        f"Python {platform.python_version()}, numpy {np.__version__}; median of up to "
+        f"{arguments.repeats} runs; in brackets, that peer's time ÷ Followup's.",
         "",
         "| case | " + " | ".join(PEERS) + " |",
         "|---|" + "---|" * len(PEERS),
@@ -313,13 +320,17 @@ def _cores() -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sizes", type=lambda s: [int(float(v)) for v in s.split(",")],
                         default=[100_000, 1_000_000, 10_000_000])  # fmt: skip
     parser.add_argument("--cox-sizes", type=lambda s: [int(float(v)) for v in s.split(",")],
                         default=[100_000, 1_000_000])  # fmt: skip
     parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--budget", type=float, default=60.0, help="seconds per run before giving up repeats")
+    parser.add_argument(
+        "--budget", type=float, default=60.0, help="seconds per run before giving up repeats"
+    )
     parser.add_argument("--no-r", action="store_true", help="do not time R even if installed")
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--out", type=Path, default=RESULTS / "survival.md")
@@ -332,7 +343,11 @@ def main() -> None:
     arguments.out.parent.mkdir(parents=True, exist_ok=True)
     arguments.out.write_text(text)
     rows = [
-        {"case": c.label, **{p: row[p].seconds for p in PEERS}, **{f"{p} note": row[p].note for p in PEERS}}
+        {
+            "case": c.label,
+            **{p: row[p].seconds for p in PEERS},
+            **{f"{p} note": row[p].note for p in PEERS},
+        }
         for c, row in result["table"].items()
     ]
     arguments.out.with_suffix(".json").write_text(json.dumps(rows, indent=1))

@@ -227,6 +227,8 @@ trend_cases <- list(
 write_reference(list(logrank = logrank_cases, trend = trend_cases), "logrank.json")
 
 # ------------------------------------------------------------ competing risks ---
+pintilie <- function(est, var, sign) est^exp(sign * qnorm(0.975) * sqrt(var) / (est * log(est)))
+
 cuminc_case <- function(name, dataset, time, status, group = NULL, strata = NULL, rho = 0, times) {
   fit <- if (is.null(group)) cuminc(time, status, rho = rho)
          else if (is.null(strata)) cuminc(time, status, group, rho = rho)
@@ -241,7 +243,10 @@ cuminc_case <- function(name, dataset, time, status, group = NULL, strata = NULL
       list(label = scalar(k), group = scalar(parts[1]), cause = scalar(as.numeric(parts[2])),
            time = curves[[k]]$time, est = curves[[k]]$est, var = curves[[k]]$var)
     }),
-    timepoints = list(times = times, labels = rownames(tp$est), est = unname(tp$est), var = unname(tp$var)),
+    timepoints = list(times = times, labels = rownames(tp$est), est = unname(tp$est), var = unname(tp$var),
+                      # log(-log) limits x^exp(±z·se/(x·log x)) (Pintilie 2006, as tidycmprsk)
+                      lower = unname(pmin(pintilie(tp$est, tp$var, 1), pintilie(tp$est, tp$var, -1))),
+                      upper = unname(pmax(pintilie(tp$est, tp$var, 1), pintilie(tp$est, tp$var, -1)))),
     tests = if (is.null(tests)) NULL else list(cause = as.numeric(rownames(tests)), stat = unname(tests[, "stat"]),
                                                p = unname(tests[, "pv"]), df = unname(tests[, "df"]))
   )

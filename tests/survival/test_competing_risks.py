@@ -58,6 +58,8 @@ def test_timepoints(case: dict[str, Any]) -> None:
         at = curve.at(np.asarray(points["times"])[known])
         assert_matches(at["estimate"], estimate[known], what=f"{label} est")
         assert_matches(at["variance"], as_float(points["var"][row])[known], what=f"{label} var")
+        assert_matches(at["lower"], as_float(points["lower"][row])[known], what=f"{label} lower")
+        assert_matches(at["upper"], as_float(points["upper"][row])[known], what=f"{label} upper")
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c["tests"]], ids=lambda c: c["name"])

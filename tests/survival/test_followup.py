@@ -1,4 +1,4 @@
-"""Median follow-up by reverse Kaplan-Meier against R's quantile(survfit(Surv(time, 1 - status)))."""
+"""Median follow-up by reverse Kaplan-Meier against R: quantile(survfit(Surv(time, 1 - status)))."""
 
 from __future__ import annotations
 

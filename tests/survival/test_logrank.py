@@ -1,4 +1,4 @@
-"""Log-rank, stratified and Fleming-Harrington tests against R's survdiff; trend from its O, E, V."""
+"""Log-rank, stratified and Fleming-Harrington tests against R's survdiff; trend from O, E, V."""
 
 from __future__ import annotations
 

@@ -1,16 +1,75 @@
-"""Survival estimators that give R's answers (WIP)."""
+"""Survival estimators that give R's answers, from aggregated risk tables.
 
-from followup.survival._cox import CoxModel, cox_ph
-from followup.survival._competing_risks import CumulativeIncidence, cumulative_incidence
-from followup.survival._errors import InputError, SurvivalError
-from followup.survival._followup import FollowUpSummary, reverse_km_followup
+Every estimator works from a ``RiskTable`` (distinct times × counts), built here from per-subject
+rows or handed over as counts computed elsewhere (``RiskTable.from_counts``), so the same
+arithmetic serves numpy, DuckDB or Spark aggregations. Each function's docstring names the R
+function it reproduces; tests hold them to R's output on R's own datasets at 1e-10 relative.
+
+Errors::
+
+    SurvivalError (ValueError)
+    ├── InputError            an argument is malformed: names it, the position and the value
+    └── ModelFitError         the data are valid but the model has no finite answer
+        ├── ConvergenceError
+        ├── MonotoneLikelihoodError
+        └── CollinearityError
+"""
+
+from followup.survival._competing_risks import (
+    CumulativeIncidence,
+    CumulativeIncidenceCurve,
+    cumulative_incidence,
+)
+from followup.survival._cox import ChiSquareTest, CoxModel, cox_ph
+from followup.survival._cox_concordance import Concordance
+from followup.survival._cox_newton import CoxControl
+from followup.survival._cox_zph import ProportionalHazardsTest
+from followup.survival._errors import (
+    CollinearityError,
+    ConvergenceError,
+    InputError,
+    ModelFitError,
+    MonotoneLikelihoodError,
+    SurvivalError,
+)
+from followup.survival._followup import FollowUp, FollowUpSummary, reverse_km_followup
 from followup.survival._gray import GrayTest, gray_test
 from followup.survival._kaplan_meier import KaplanMeier, KaplanMeierCurve, kaplan_meier
-from followup.survival._logrank import LogRankTest, logrank_test
-from followup.survival._risk_table import RiskTable, risk_table
+from followup.survival._logrank import LogRankTest, TrendTest, logrank_test
+from followup.survival._risk_table import RiskTable, StratumTable, risk_table
+from followup.survival._summaries import Quantiles, RestrictedMean, SurvivalAtTimes
 
 __all__ = [
-    "CoxModel", "CumulativeIncidence", "cox_ph", "FollowUpSummary", "GrayTest", "InputError", "KaplanMeier",
-    "KaplanMeierCurve", "LogRankTest", "RiskTable", "SurvivalError", "cumulative_incidence",
-    "gray_test", "kaplan_meier", "logrank_test", "reverse_km_followup", "risk_table",
-]  # fmt: skip
+    "ChiSquareTest",
+    "CollinearityError",
+    "Concordance",
+    "ConvergenceError",
+    "CoxControl",
+    "CoxModel",
+    "CumulativeIncidence",
+    "CumulativeIncidenceCurve",
+    "FollowUp",
+    "FollowUpSummary",
+    "GrayTest",
+    "InputError",
+    "KaplanMeier",
+    "KaplanMeierCurve",
+    "LogRankTest",
+    "ModelFitError",
+    "MonotoneLikelihoodError",
+    "ProportionalHazardsTest",
+    "Quantiles",
+    "RestrictedMean",
+    "RiskTable",
+    "StratumTable",
+    "SurvivalAtTimes",
+    "SurvivalError",
+    "TrendTest",
+    "cox_ph",
+    "cumulative_incidence",
+    "gray_test",
+    "kaplan_meier",
+    "logrank_test",
+    "reverse_km_followup",
+    "risk_table",
+]

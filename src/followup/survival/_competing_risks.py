@@ -113,7 +113,7 @@ def cumulative_incidence(
     weights: ArrayLike | None = None,
     conf_level: float = 0.95,
 ) -> CumulativeIncidence:
-    """Cumulative incidence per cause and group; matches R's ``cmprsk::cuminc`` estimates and variances.
+    """Cumulative incidence per cause and group; matches R's ``cmprsk::cuminc`` and its variances.
 
     ``event`` is 0 for censored and 1, 2, … for the cause. F_k(t) = Σ_{t_i ≤ t} S(t_i−) d_ki / n_i,
     S the all-cause Kaplan-Meier. Strata do not change the estimates (as in cuminc); use them in
@@ -148,7 +148,7 @@ def cumulative_incidence(
                     lower,
                     upper,
                     conf_level,
-                )  # fmt: skip
+                )
             )
     return CumulativeIncidence(tuple(curves), (VARIANCE_NOTE,))
 
@@ -210,6 +210,7 @@ def _log_log_limits(
     defined = (estimate > 0) & (estimate < 1)
     safe = np.where(defined, estimate, 0.5)
     spread = z * np.sqrt(variance) / (safe * np.log(safe))
-    lower = np.where(defined, safe ** np.exp(-spread), np.nan)
-    upper = np.where(defined, safe ** np.exp(spread), np.nan)
+    with np.errstate(over="ignore"):  # F near 1: the limits go to 0 and 1, as they should
+        lower = np.where(defined, safe ** np.exp(-spread), np.nan)
+        upper = np.where(defined, safe ** np.exp(spread), np.nan)
     return lower, upper

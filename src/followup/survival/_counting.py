@@ -15,8 +15,11 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
+
+from followup.survival._parallel import in_background
 
 _CHUNK = 1 << 17
 _MAX_MASKED_CELLS = 16
@@ -52,10 +55,11 @@ def count_exits(
     n_strata, n_groups, n_codes = shape
     n_cells = n_strata * n_groups
     if weights is None and n_codes <= 2 and n_cells <= _MAX_MASKED_CELLS:
-        per_cell = [
-            _count_sorted_keys(*_select(time, codes, cells, cell), n_codes)
-            for cell in range(n_cells)
-        ]
+        keys = _packed_keys(time, codes)
+        if cells is None:
+            per_cell = [_count_sorted_keys(keys, n_codes)]
+        else:
+            per_cell = [_count_sorted_keys(keys[cells == cell], n_codes) for cell in range(n_cells)]
     else:
         per_cell = _count_by_lexsort(time, codes, cells, n_cells, n_codes, weights)
     return [
@@ -82,20 +86,59 @@ def _count_whole_numbers(
     shape: tuple[int, int, int],
     weights: np.ndarray | None,
 ) -> list[StratumCounts] | None:
-    """One bincount per cache-sized chunk; None when the time range is too wide for bins.
+    """Bincounts over cache-sized chunks, the two halves of the rows on two cores.
 
-    No separate pass finds the largest time: the totals grow with what the chunks reveal. A
-    negative time makes ``np.bincount`` refuse, which ``NegativeTimeError`` reports.
+    None when the time range is too wide for bins. A negative time makes ``np.bincount``
+    refuse, which ``NegativeTimeError`` reports.
     """
     n_strata, n_groups, n_codes = shape
     stride = n_strata * n_groups * n_codes
     limit = max(4 * len(time), 1 << 22)
+    count = partial(_count_rows, time, codes, cells, (stride, n_codes), weights, limit)
+    if len(time) >= _PARALLEL_ROWS:
+        middle = len(time) // 2
+        second = in_background(partial(count, middle, len(time)))
+        first_totals, second_totals = count(0, middle), second.result()
+        if first_totals is None or second_totals is None:
+            return None
+        counted = _add_padded(first_totals, second_totals)
+    else:
+        only = count(0, len(time))
+        if only is None:
+            return None
+        counted = only
+    totals = np.concatenate((counted, np.zeros(-len(counted) % stride, counted.dtype)))
+    counts = totals.reshape(-1, n_strata, n_groups, n_codes)
+    result = []
+    for stratum in range(n_strata):
+        block = counts[:, stratum]
+        rows = np.flatnonzero(block.reshape(len(block), -1).any(axis=1))
+        planes = np.ascontiguousarray(block[rows].transpose(2, 1, 0), dtype=np.float64)
+        result.append(StratumCounts(rows.astype(np.float64), planes.transpose(0, 2, 1)))
+    return result
+
+
+_PARALLEL_ROWS = 1 << 21
+
+
+def _count_rows(
+    time: np.ndarray,
+    codes: np.ndarray,
+    cells: np.ndarray | None,
+    strides: tuple[int, int],
+    weights: np.ndarray | None,
+    limit: int,
+    first: int,
+    last: int,
+) -> np.ndarray | None:
+    """Totals per key over rows first..last-1; None when a key passes the limit."""
+    stride, n_codes = strides
     totals = np.zeros(0, dtype=np.float64 if weights is not None else np.int64)
     chunk = _CHUNK
-    key = np.empty(min(chunk, len(time)), dtype=np.int64)
-    start = 0
-    while start < len(time):
-        stop = min(start + chunk, len(time))
+    key = np.empty(min(chunk, last - first), dtype=np.int64)
+    start = first
+    while start < last:
+        stop = min(start + chunk, last)
         part = key[: stop - start]
         np.multiply(time[start:stop], stride, out=part, casting="unsafe")
         if cells is not None:
@@ -109,20 +152,21 @@ def _count_whole_numbers(
         if len(counted) > len(totals):
             if len(counted) > limit:
                 return None
-            totals = np.concatenate((totals, np.zeros(len(counted) - len(totals), totals.dtype)))
+            totals = _add_padded(totals, np.zeros(len(counted), totals.dtype))
             if len(totals) > chunk:  # adding a long total per chunk: take bigger chunks
                 chunk = len(totals)
-                key = np.empty(min(chunk, len(time)), dtype=np.int64)
+                key = np.empty(min(chunk, last - first), dtype=np.int64)
         totals[: len(counted)] += counted
         start = stop
-    totals = np.concatenate((totals, np.zeros(-len(totals) % stride, totals.dtype)))
-    counts = totals.reshape(-1, n_strata, n_groups, n_codes)
-    result = []
-    for stratum in range(n_strata):
-        block = counts[:, stratum]
-        rows = np.flatnonzero(block.reshape(len(block), -1).any(axis=1))
-        planes = np.ascontiguousarray(block[rows].transpose(2, 1, 0), dtype=np.float64)
-        result.append(StratumCounts(rows.astype(np.float64), planes.transpose(0, 2, 1)))
+    return totals
+
+
+def _add_padded(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a + b for vectors of different lengths, the shorter one padded with zeros."""
+    if len(a) < len(b):
+        a, b = b, a
+    result = a.copy()
+    result[: len(b)] += b
     return result
 
 
@@ -130,32 +174,31 @@ class NegativeTimeError(Exception):
     """Whole-number times were counted before their sign was checked, and one was negative."""
 
 
-def _select(
-    time: np.ndarray, codes: np.ndarray, cells: np.ndarray | None, cell: int
-) -> tuple[np.ndarray, np.ndarray]:
-    if cells is None:
-        return time, codes
-    mask = cells == cell
-    return time[mask], codes[mask]
+def _packed_keys(time: np.ndarray, codes: np.ndarray) -> np.ndarray:
+    """uint64 keys (float bits << 1 | exit code): sorting them sorts by time, censorings first.
 
-
-def _count_sorted_keys(time: np.ndarray, codes: np.ndarray, n_codes: int) -> StratumCounts:
-    """Sort uint64 keys (float bits << 1 | event): one SIMD sort instead of an argsort."""
-    n = len(time)
-    if n == 0:
-        return StratumCounts(np.empty(0), np.empty((n_codes, 0, 1)))
-    # Shifting left drops the sign bit, so -0.0 and +0.0 share a key, as they share a time.
+    Shifting left drops the sign bit, so -0.0 and +0.0 share a key, as they share a time.
+    """
     key = np.left_shift(time.astype(np.float64, copy=False).view(np.uint64), np.uint64(1))
     np.bitwise_or(key, _as_unsigned(codes), out=key)
+    return key
+
+
+def _count_sorted_keys(key: np.ndarray, n_codes: int) -> StratumCounts:
+    """Sort the keys in place (one SIMD sort instead of an argsort) and count per time.
+
+    At ten million rows every fresh array costs page faults, so this reuses buffers.
+    """
+    n = len(key)
+    if n == 0:
+        return StratumCounts(np.empty(0), np.empty((n_codes, 0, 1)))
     key.sort()
-    # Sorted keys of one time differ by at most 1 (its censorings, then its events).
+    event = np.empty(n)
+    np.copyto(event, key & np.uint64(1), casting="unsafe")
+    np.right_shift(key, np.uint64(1), out=key)  # now the time bits
     new_time = np.empty(n, dtype=bool)
     new_time[0] = True
-    step = np.subtract(key[1:], key[:-1])
-    np.greater(step, 1, out=new_time[1:])
-    del step
-    event = (key & np.uint64(1)).astype(np.float64)
-    np.right_shift(key, np.uint64(1), out=key)
+    np.not_equal(key[1:], key[:-1], out=new_time[1:])
     if new_time.all():  # all times distinct, the usual case for real-valued times
         times = key.view(np.float64)
         exits = np.empty((2, n, 1))
@@ -217,22 +260,48 @@ def merge_groups(per_group: list[StratumCounts], n_codes: int) -> StratumCounts:
     """Put each group's counts (one group each) on the stratum's common grid of distinct times."""
     if len(per_group) == 1:
         return per_group[0]
-    sizes = [len(counts.time) for counts in per_group]
-    # Each group's times are sorted and distinct: a stable sort only merges the runs (timsort).
-    order = np.argsort(np.concatenate([counts.time for counts in per_group]), kind="stable")
-    merged = np.concatenate([counts.time for counts in per_group])[order]
+    rows, grid = _merged_rows(per_group)
+    exits = np.zeros((n_codes, len(per_group), len(grid)))
+    for g, (counts, group_rows) in enumerate(zip(per_group, rows, strict=True)):
+        for code in range(n_codes):
+            exits[code, g][group_rows] = counts.exits[code, :, 0]
+    return StratumCounts(grid, exits.transpose(0, 2, 1))
+
+
+def _merged_rows(per_group: list[StratumCounts]) -> tuple[list[np.ndarray], np.ndarray]:
+    """Each group's rows on the union of the groups' (sorted, distinct) times, and that union.
+
+    A group's rows are an index array, or a boolean mask over the union when every time of the
+    union belongs to one group only (real-valued times: the usual case, and cheaper).
+    """
+    times = [counts.time for counts in per_group]
+    if len(per_group) == 2 and all(len(t) == 0 or t[0] >= 0 for t in times):
+        # Non-negative float bits sort like the floats; the free sign bit carries the group.
+        key = np.empty(len(times[0]) + len(times[1]), dtype=np.uint64)
+        np.left_shift(times[0].view(np.uint64), np.uint64(1), out=key[: len(times[0])])
+        second = key[len(times[0]) :]
+        np.left_shift(times[1].view(np.uint64), np.uint64(1), out=second)
+        second |= np.uint64(1)
+        key.sort(kind="stable")  # two sorted runs: timsort merges them in one pass
+        in_second = (key & np.uint64(1)).astype(bool)
+        np.right_shift(key, np.uint64(1), out=key)
+        merged = key.view(np.float64)
+        order = None
+    else:
+        order = np.argsort(np.concatenate(times), kind="stable")  # timsort: merges the runs
+        merged = np.concatenate(times)[order]
     distinct = np.empty(len(merged), dtype=bool)
     distinct[:1] = True
     np.not_equal(merged[1:], merged[:-1], out=distinct[1:])
-    grid_row = np.cumsum(distinct, dtype=np.int32)  # 1 + row on the grid of each merged position
+    if order is None and distinct.all():
+        return [~in_second, in_second], merged
+    grid_row = np.cumsum(distinct, dtype=np.int32)
     grid_row -= 1
-    row = np.empty(len(grid_row), dtype=np.intp)
-    row[order] = grid_row
-    exits = np.zeros((n_codes, len(per_group), int(grid_row[-1]) + 1 if len(grid_row) else 0))
-    start = 0
-    for g, (counts, size) in enumerate(zip(per_group, sizes, strict=True)):
-        rows = row[start : start + size]
-        for code in range(n_codes):
-            exits[code, g][rows] = counts.exits[code, :, 0]
-        start += size
-    return StratumCounts(merged[distinct], exits.transpose(0, 2, 1))
+    if order is None:
+        rows = [grid_row[~in_second], grid_row[in_second]]
+    else:
+        row = np.empty(len(grid_row), dtype=np.intp)
+        row[order] = grid_row
+        bounds = np.cumsum([0] + [len(t) for t in times])
+        rows = [row[lo:hi] for lo, hi in itertools.pairwise(bounds)]
+    return rows, merged[distinct]

@@ -17,7 +17,11 @@ from followup.survival._cox_design import Term, build_design
 from followup.survival._cox_likelihood import CoxData, Ties, prepare
 from followup.survival._cox_newton import CoxControl, NewtonFit, fit_newton
 from followup.survival._cox_residuals import robust_variance, score_residuals
-from followup.survival._cox_zph import PhTransform, ProportionalHazardsTest, proportional_hazards_test
+from followup.survival._cox_zph import (
+    PhTransform,
+    ProportionalHazardsTest,
+    proportional_hazards_test,
+)
 from followup.survival._errors import InputError
 from followup.survival._inputs import ArrayLike, as_event_codes, as_times, as_weights, factorize
 from followup.survival._parallel import in_background
@@ -102,6 +106,11 @@ class CoxModel:
         )
 
 
+def _wald(beta: np.ndarray, variance: np.ndarray) -> float:
+    """β' V⁻¹ β, R's coxph.wtest."""
+    return float(beta @ np.linalg.solve(variance, beta))
+
+
 def _robust_and_ph(
     data: CoxData, newton: NewtonFit, terms: tuple[Term, ...], transform: PhTransform
 ) -> tuple[np.ndarray, ProportionalHazardsTest]:
@@ -160,10 +169,10 @@ def cox_ph(
         robust_variance=robust,
         loglik_null=newton.loglik_null,
         loglik=newton.loglik,
-        wald=ChiSquareTest.of(newton.beta @ np.linalg.solve(newton.variance, newton.beta), p),
+        wald=ChiSquareTest.of(_wald(newton.beta, newton.variance), p),
         score=ChiSquareTest.of(newton.score_test, p),
         likelihood_ratio=ChiSquareTest.of(2 * (newton.loglik - newton.loglik_null), p),
-        robust_wald=ChiSquareTest.of(newton.beta @ np.linalg.solve(robust, newton.beta), p),
+        robust_wald=ChiSquareTest.of(_wald(newton.beta, robust), p),
         concordance=agreement,
         proportional_hazards=ph_test,
         subjects=n,

@@ -9,6 +9,7 @@ discordant pairs, so every subject needs its own counts — 2-D dominance counts
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -47,7 +48,7 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
     higher, lower, tied = np.zeros(n), np.zeros(n), np.zeros(n)
     totals = np.zeros(5)
     row_bounds = np.append(data.tie_start, n)[data.strata_bounds]
-    for lo, hi in zip(row_bounds[:-1], row_bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(row_bounds):
         rows = slice(int(lo), int(hi))
         tie = data.tie_of_row[rows]
         latest_first = (tie[-1] - tie).astype(np.int64)
@@ -96,25 +97,31 @@ def _stratum_counts(
         tied_as_event, tied_as_member = _tied_scores(score, key, weights, event_weight)
         lower_as_member -= tied_as_member  # equal scores came earlier but are not lower
 
-    risk_set = _below(key, weights, key)  # Σ w over key < own key
-    events_after = _above(key, event_weight, key)  # Σ event weight over key > own key
-    higher_as_event = risk_set - lower_as_event - tied_as_event
-    higher_as_member = events_after - lower_as_member - tied_as_member
+    # Per time key: the risk set is everyone with a lower key, the events after it everyone
+    # with a higher key and an event.
+    per_key = np.bincount(key, weights=None if unit else weights)
+    events_per_key = np.bincount(key, weights=event_weight)
+    below = np.cumsum(per_key) - per_key
+    above = events_per_key.sum() - np.cumsum(events_per_key)
+    higher_as_event = below[key] - lower_as_event - tied_as_event
+    higher_as_member = above[key] - lower_as_member - tied_as_member
 
-    higher = lower_as_member + np.where(event, higher_as_event, 0.0)
-    lower = higher_as_member + np.where(event, lower_as_event, 0.0)
-    tied = tied_as_member + np.where(event, tied_as_event, 0.0)
-    w_events = weights[event]
-    tied_time = _tied_pairs(key[event], w_events)
+    higher = lower_as_member + higher_as_event * event
+    lower = higher_as_member + lower_as_event * event
+    tied = tied_as_member + tied_as_event * event
+    # Events tied on time: within each key, ((Σw)² − Σw²)/2 pairs.
+    squares = np.bincount(key, weights=event_weight * event_weight)
+    tied_time = float(np.sum(events_per_key**2 - squares) / 2)
     tied_both = 0.0  # events tied on both time and score need equal scores
     if ties:
         rank = np.unique(score, return_inverse=True)[1]
+        w_events = weights[event]
         tied_both = _tied_pairs(key[event] * (int(rank.max()) + 1) + rank[event], w_events)
     totals = np.array(
         [
-            w_events @ higher_as_event[event],
-            w_events @ lower_as_event[event],
-            w_events @ tied_as_event[event],
+            event_weight @ higher_as_event,
+            event_weight @ lower_as_event,
+            event_weight @ tied_as_event,
             tied_time - tied_both,
             tied_both,
         ]
@@ -153,19 +160,6 @@ def score_order(score: np.ndarray, key: np.ndarray) -> np.ndarray:
     return order
 
 
-def _below(key: np.ndarray, weights: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Σ weights over elements with key < query (keys are small non-negative integers)."""
-    cumulative = np.concatenate(([0.0], np.cumsum(np.bincount(key, weights=weights))))
-    return cumulative[np.minimum(query, len(cumulative) - 1)]
-
-
-def _above(key: np.ndarray, weights: np.ndarray, query: np.ndarray) -> np.ndarray:
-    """Σ weights over elements with key > query."""
-    per_key = np.bincount(key, weights=weights)
-    from_above = np.concatenate((np.cumsum(per_key[::-1])[::-1], [0.0]))
-    return from_above[query + 1]
-
-
 def _tied_scores(
     score: np.ndarray, key: np.ndarray, weights: np.ndarray, event_weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -193,7 +187,9 @@ def _tied_pairs(group: np.ndarray, weights: np.ndarray) -> float:
     """Σ over groups of Σ_{a<b} w_a w_b = ((Σw)² − Σw²)/2; groups are non-negative integers."""
     if len(group) == 0:
         return 0.0
-    index = group if group.max() < 4 * len(group) + 1024 else np.unique(group, return_inverse=True)[1]
+    index = (
+        group if group.max() < 4 * len(group) + 1024 else np.unique(group, return_inverse=True)[1]
+    )
     total = np.bincount(index, weights=weights)
     squares = np.bincount(index, weights=weights**2)
     return float(np.sum(total**2 - squares) / 2)

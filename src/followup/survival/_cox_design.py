@@ -52,9 +52,7 @@ def build_design(
     reference = dict(reference or {})
     unknown = set(reference) - {name for name, _ in items}
     if unknown:
-        raise InputError(
-            "reference", f"reference names {sorted(unknown)} that are not covariates"
-        )
+        raise InputError("reference", f"reference names {sorted(unknown)} that are not covariates")
     blocks, terms = [], []
     for name, values in items:
         block, term = _expand(name, values, n, reference.get(name))
@@ -79,7 +77,8 @@ def _expand(
         position = int(np.flatnonzero(bad)[0])
         raise InputError(
             name,
-            f"covariate {name} has {int(bad.sum())} missing or infinite values, first at "
+            f"covariate {name} has {int(bad.sum())} missing or infinite "
+            f"value{'s' if bad.sum() > 1 else ''}, first at "
             f"position {position}; drop those subjects or complete the data",
             position,
         )
@@ -108,7 +107,9 @@ def _indicators(
             "reference", f"reference level {reference!r} of {name} is not among {list(levels)}"
         )
     if len(levels) < 2:
-        raise InputError(name, f"covariate {name} has a single level {levels}; it cannot be compared")
+        raise InputError(
+            name, f"covariate {name} has a single level {levels}; it cannot be compared"
+        )
     compared = [k for k in range(len(levels)) if k != base]
     block = [(codes == k).astype(np.float64) for k in compared]
     columns = tuple(f"{name}={levels[k]}" for k in compared)

@@ -1,6 +1,6 @@
 """Cox partial likelihood, score and information with Breslow or Efron ties, as R's coxfit6.c.
 
-Rows are sorted once by (stratum, time), and each covariate kept as one contiguous row. Per iteration
+Rows are sorted once by (stratum, time), each covariate kept as one contiguous row. Per iteration
 a few multiplies and ``np.add.reduceat`` give each distinct time's sums of r, r·x and r·x·xᵀ
 (r = w·exp(xβ)); reverse cumulative sums within the stratum turn them into risk-set sums R₀, R₁, R₂,
 and the same over the time's deaths gives D₀, D₁, D₂. The products x_i·x_j are formed on the fly:
@@ -14,10 +14,14 @@ few scalars, and the vectors and matrices are touched once per distinct death ti
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 import numpy as np
+
+from followup.survival._parallel import in_background
 
 Ties = Literal["efron", "breslow"]
 
@@ -80,12 +84,18 @@ def prepare(
     """
     died = event.astype(bool)
     order = _sort_order(time, died, stratum)
+    x = np.empty((len(columns), len(order)))
+    # Gathering the covariates in time order is random access: half of them on another core.
+    gathered = [
+        in_background(partial(_gather_centred, column, order, weights, row))
+        for row, column in list(zip(x, columns, strict=True))[1::2]
+    ]
+    for row, column in list(zip(x, columns, strict=True))[::2]:
+        _gather_centred(column, order, weights, row)
     ts, es = time[order], died[order]
     ws = np.ones(len(ts)) if weights is None else weights[order]
-    x = np.empty((len(columns), len(ts)))
-    for row, column in zip(x, columns, strict=True):
-        np.take(column, order, out=row)
-        row -= (column.mean() if weights is None else (weights @ column) / weights.sum())
+    for job in gathered:
+        job.result()
     new_tie = np.empty(len(ts), dtype=bool)
     new_tie[0] = True
     np.not_equal(ts[1:], ts[:-1], out=new_tie[1:])
@@ -121,6 +131,14 @@ def prepare(
     )  # fmt: skip
 
 
+def _gather_centred(
+    column: np.ndarray, order: np.ndarray, weights: np.ndarray | None, out: np.ndarray
+) -> None:
+    """out = column[order] − its (weighted) mean, centred as R's coxfit6 centres."""
+    np.take(column, order, out=out)
+    out -= column.mean() if weights is None else (weights @ column) / weights.sum()
+
+
 def _sort_order(time: np.ndarray, died: np.ndarray, stratum: np.ndarray) -> np.ndarray:
     """Order by (stratum, time, deaths first); one radix pass when times are small whole days."""
     if stratum.max() == 0:
@@ -154,21 +172,19 @@ def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     # A constant shift of the linear predictor leaves the partial likelihood unchanged; taking
     # the largest keeps exp() from overflowing for large coefficients.
     shift = float(eta.max())
-    risk = np.exp(eta - shift, out=eta)
-    risk *= data.weights
-    # One reduceat per row of (r, r·x, r·x·xᵀ) gives each time's sums split into deaths and rest.
-    weighted_x = [row * risk for row in data.x]
-    p = len(weighted_x)
-    rows = [risk, *weighted_x]
-    parts = np.empty((len(data.segments), 1 + p + p * (p + 1) // 2))
-    for column, row in enumerate(rows):
-        parts[:, column] = np.add.reduceat(row, data.segments)
-    column = 1 + p
-    product = np.empty_like(risk)
-    for i, j in zip(*np.triu_indices(p), strict=True):
-        np.multiply(weighted_x[i], data.x[j], out=product)
-        parts[:, column] = np.add.reduceat(product, data.segments)
-        column += 1
+    n_segments = len(data.segments)
+    parts = np.empty((n_segments, 1 + len(beta) * (len(beta) + 3) // 2))
+    # The rows split at a segment boundary into halves with no sum in common: two cores.
+    middle = int(np.searchsorted(data.segments, len(eta) // 2)) if len(eta) >= _SPLIT else 0
+    halves = [(0, middle), (middle, n_segments)] if 0 < middle < n_segments else [(0, n_segments)]
+    pending = [
+        in_background(partial(_segment_sums, data, eta, shift, parts, first, last))
+        for first, last in halves[1:]
+    ]
+    _segment_sums(data, eta, shift, parts, *halves[0])
+    for job in pending:
+        job.result()
+    risk = eta  # _segment_sums turned eta into w·exp(eta − shift) in place
     at_time = np.add.reduceat(parts, data.tie_first_segment, axis=0)
     dying_all = np.zeros_like(at_time)
     dying_all[data.segment_tie[data.segment_died]] = parts[data.segment_died]
@@ -195,9 +211,44 @@ def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     )  # fmt: skip
 
 
+_SPLIT = 1 << 18
+
+
+def _segment_sums(
+    data: CoxData,
+    eta: np.ndarray,
+    shift: float,
+    parts: np.ndarray,
+    first: int,
+    last: int,
+) -> None:
+    """Fill parts[first:last] with each (time, died) segment's sums of r, r·x and r·x·xᵀ.
+
+    Works on the rows of those segments only, turning eta into r = w·exp(eta − shift) there.
+    """
+    lo = int(data.segments[first]) if first < len(data.segments) else len(eta)
+    hi = int(data.segments[last]) if last < len(data.segments) else len(eta)
+    starts = data.segments[first:last] - lo
+    risk = eta[lo:hi]
+    risk -= shift
+    np.exp(risk, out=risk)
+    risk *= data.weights[lo:hi]
+    x = data.x[:, lo:hi]
+    weighted_x = [row * risk for row in x]
+    block = parts[first:last]
+    for column, row in enumerate([risk, *weighted_x]):
+        block[:, column] = np.add.reduceat(row, starts)
+    column = 1 + len(x)
+    product = np.empty_like(risk)
+    for i, j in zip(*np.triu_indices(len(x)), strict=True):
+        np.multiply(weighted_x[i], x[j], out=product)
+        block[:, column] = np.add.reduceat(product, starts)
+        column += 1
+
+
 def _reverse_cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     result = np.empty_like(values)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         result[lo:hi] = np.cumsum(values[lo:hi][::-1], axis=0)[::-1]
     return result
 

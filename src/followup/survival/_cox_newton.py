@@ -20,7 +20,9 @@ class CoxControl:
 
     eps: float = 1e-9  # stop when |1 − loglik_old / loglik_new| ≤ eps
     max_iter: int = 20
-    toler_chol: float = float(np.finfo(float).eps ** 0.75)  # pivot below this × max diagonal: singular
+    toler_chol: float = float(
+        np.finfo(float).eps ** 0.75
+    )  # pivot below this × max diagonal: singular
     toler_inf: float = float(np.sqrt(1e-9))  # R: sqrt(eps), the monotone-likelihood check
 
 
@@ -51,12 +53,23 @@ def fit_newton(data: CoxData, columns: tuple[str, ...], control: CoxControl) -> 
     halving = 0
     for iteration in range(1, control.max_iter + 1):
         new_loglik, score, information, sums = partial_likelihood(data, new_beta)
-        finite = np.isfinite(new_loglik) and np.all(np.isfinite(score)) and np.all(np.isfinite(information))
+        finite = (
+            np.isfinite(new_loglik)
+            and np.all(np.isfinite(score))
+            and np.all(np.isfinite(information))
+        )
         if finite and abs(1 - best / new_loglik) <= control.eps:
             variance = _inverse(information, columns, control.toler_chol)
             _check_finite_coefficients(new_beta, score, variance, columns, control)
             return NewtonFit(
-                new_beta, variance, information, loglik_null, new_loglik, score_test, iteration, sums
+                new_beta,
+                variance,
+                information,
+                loglik_null,
+                new_loglik,
+                score_test,
+                iteration,
+                sums,
             )
         if not finite or new_loglik < best:
             halving += 1  # R's coxfit6: pull back towards the last good beta, harder each time

@@ -8,6 +8,8 @@ whole matrix costs O(n·p).
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 from followup.survival._cox_likelihood import CoxData, RiskSetSums, term_means
@@ -54,7 +56,7 @@ def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
 
 def _cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     result = np.empty_like(values)
-    for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
+    for lo, hi in itertools.pairwise(bounds):
         result[lo:hi] = np.cumsum(values[lo:hi], axis=0)
     return result
 

@@ -29,7 +29,7 @@ PH_TRANSFORMS: tuple[PhTransform, ...] = ("km", "rank", "identity", "log")
 
 @dataclass(frozen=True)
 class ProportionalHazardsTest:
-    """Chi-square per term and overall (GLOBAL): small p suggests the hazard ratio changes in time."""
+    """Chi-square per term and overall (GLOBAL): a small p says the hazard ratio changes in time."""
 
     terms: tuple[str, ...]
     chisq: np.ndarray
@@ -39,7 +39,9 @@ class ProportionalHazardsTest:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per term, then GLOBAL, as ``print(cox.zph(fit))``."""
-        return pd.DataFrame({"term": list(self.terms), "chisq": self.chisq, "df": self.df, "p": self.p})
+        return pd.DataFrame(
+            {"term": list(self.terms), "chisq": self.chisq, "df": self.df, "p": self.p}
+        )
 
 
 def proportional_hazards_test(
@@ -51,7 +53,9 @@ def proportional_hazards_test(
 ) -> ProportionalHazardsTest:
     """cox.zph(fit, transform=) with terms=TRUE: one test per term and a global test."""
     if transform not in PH_TRANSFORMS:
-        raise InputError("ph_transform", f"ph_transform must be one of {PH_TRANSFORMS}; got {transform!r}")
+        raise InputError(
+            "ph_transform", f"ph_transform must be one of {PH_TRANSFORMS}; got {transform!r}"
+        )
     g_row = _time_transform(data, transform)
     g_row = g_row - g_row[data.event].mean()
     g_time = g_row[data.tie_start][data.death_ties]  # g(t) of each death time
@@ -82,11 +86,12 @@ def proportional_hazards_test(
     names.append("GLOBAL")
     dfs.append(p)
     chisq, df = np.array(stats), np.array(dfs)
-    return ProportionalHazardsTest(tuple(names), chisq, df, chi2.sf(chisq, df), transform)
+    p_values = np.asarray(chi2.sf(chisq, df))
+    return ProportionalHazardsTest(tuple(names), chisq, df, p_values, transform)
 
 
 def _time_transform(data: CoxData, transform: PhTransform) -> np.ndarray:
-    """g(t) per sorted row; 'km' is 1 − S(t−), S the Kaplan-Meier of all rows (no strata, weights)."""
+    """g(t) per sorted row; 'km' is 1 − S(t−), S the KM of all rows (no strata or weights)."""
     time = data.time
     if transform == "identity":
         return time.astype(float)

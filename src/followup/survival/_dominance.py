@@ -21,8 +21,10 @@ from followup.survival._parallel import in_background
 def earlier_lower_and_higher(
     key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Per element i: Σ lower_weight over earlier j with key_j < key_i, and Σ higher_weight
-    over earlier j with key_j > key_i. ``lower_weight=None`` means every element weighs 1.
+    """Per element: weight of earlier elements with a lower key, and with a higher key.
+
+    Σ lower_weight over earlier j with key_j < key_i, Σ higher_weight over earlier j with
+    key_j > key_i; ``lower_weight=None`` means every element weighs 1.
 
     Large inputs are first split at the median key: every element below it is lower than every
     element above, so that level is two cumulative sums, and the halves are independent problems
@@ -33,12 +35,17 @@ def earlier_lower_and_higher(
         return _solve(key, lower_weight, higher_weight)
     split = _median_key(key)
     below = key < split
-    low_w = np.ones(n) if lower_weight is None else lower_weight
-    low_before = np.cumsum(np.where(below, low_w, 0.0))
-    high_before = np.cumsum(np.where(below, 0.0, higher_weight.astype(np.float64)))
-    lower = np.where(below, 0.0, low_before)  # every earlier element below the split
-    higher = np.where(below, high_before, 0.0)  # every earlier event above the split
-    halves = [np.flatnonzero(below), np.flatnonzero(~below)]
+    above = ~below
+    # Above the split, every earlier element below it is lower; below it, every earlier event
+    # above it is higher (inclusive sums: an element never counts itself across the split).
+    if lower_weight is None and higher_weight.dtype == bool:
+        lower = (np.cumsum(below, dtype=np.int32) * above).astype(np.float64)
+        higher = (np.cumsum(above & higher_weight, dtype=np.int32) * below).astype(np.float64)
+    else:
+        low_w = np.ones(n) if lower_weight is None else lower_weight
+        lower = np.cumsum(low_w * below) * above
+        higher = np.cumsum(higher_weight.astype(np.float64) * above) * below
+    halves = [np.flatnonzero(below), np.flatnonzero(above)]
     work = [
         partial(
             _solve,
@@ -74,10 +81,10 @@ def _solve(
     if n == 0:
         return np.zeros(0), np.zeros(0)
     if lower_weight is None and higher_weight.dtype == bool:
-        lower, higher, final_key = _counts(key, higher_weight)
+        lower, higher = _counts(key, higher_weight)
     else:
         lower_w = np.ones(n) if lower_weight is None else lower_weight.astype(np.float64)
-        lower, higher, final_key = _weighted(key, lower_w, higher_weight.astype(np.float64))
+        lower, higher = _weighted(key, lower_w, higher_weight.astype(np.float64))
     # The last level leaves elements sorted by key, stably: undo that order.
     order = np.argsort(_narrow(key), kind="stable")
     result_lower, result_higher = np.empty(n), np.empty(n)
@@ -86,7 +93,7 @@ def _solve(
     return result_lower, result_higher
 
 
-def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Unit weights: int32 counting, key and flag packed in one array, no np.where (slow)."""
     n = len(key)
     packed = (key.astype(np.int32) << 1) | flagged
@@ -119,12 +126,12 @@ def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarra
         target += zeros_before
         packed, lower, higher = _scatter(target, packed, lower, higher)
         starts, sizes = _split_groups(starts, sizes, zeros_in_group)
-    return lower, higher, packed >> 1
+    return lower, higher
 
 
 def _weighted(
     key: np.ndarray, lower_weight: np.ndarray, higher_weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray]:
     n = len(key)
     key = key.astype(np.int32)
     lower, higher = np.zeros(n), np.zeros(n)
@@ -141,12 +148,16 @@ def _weighted(
         lower += _weight_before(np.where(zero, lower_weight, 0.0), starts, sizes) * one
         higher += _weight_before(np.where(one, higher_weight, 0.0), starts, sizes) * zero
         zeros_in_group = zeros_to_here[starts + sizes - 1] - zeros_at_start
-        target = np.where(zero, group_start + zeros_before, position - zeros_before + np.repeat(zeros_in_group, sizes))
+        target = np.where(
+            zero,
+            group_start + zeros_before,
+            position - zeros_before + np.repeat(zeros_in_group, sizes),
+        )
         key, lower, higher, lower_weight, higher_weight = _scatter(
             target, key, lower, higher, lower_weight, higher_weight
         )
         starts, sizes = _split_groups(starts, sizes, zeros_in_group)
-    return lower, higher, key
+    return lower, higher
 
 
 def _weight_before(selected: np.ndarray, starts: np.ndarray, sizes: np.ndarray) -> np.ndarray:

@@ -58,7 +58,7 @@ def reverse_km_followup(
     conf_type: ConfType = "log",
     conf_level: float = 0.95,
 ) -> FollowUpSummary:
-    """Median follow-up by reverse Kaplan-Meier, as ``quantile(survfit(Surv(time, 1 - status) ~ 1))``.
+    """Median follow-up by reverse Kaplan-Meier: ``quantile(survfit(Surv(time, 1 - status) ~ 1))``.
 
     Also gives the mean, median, minimum and maximum observation time (R's ``mean``/``median``).
     """
@@ -66,7 +66,7 @@ def reverse_km_followup(
     table = as_risk_table(time, event, group, strata, weights, None, max_cause=None)
     reverse = kaplan_meier(table.reversed(), conf_type=conf_type, conf_level=conf_level)
     rows = []
-    for curve, (s, g, stratum_table) in zip(reverse.curves, table.cells(), strict=True):
+    for curve, (_s, g, stratum_table) in zip(reverse.curves, table.cells(), strict=True):
         median = curve.median()
         exits = stratum_table.deaths[:, g] + stratum_table.censored[:, g]
         rows.append(
@@ -79,9 +79,9 @@ def reverse_km_followup(
                 float(median.upper[0]),
                 *_observation_times(stratum_table, exits),
                 conf_level,
-            )  # fmt: skip
+            )
         )
-    notes = ()
+    notes: tuple[str, ...] = ()
     if any(np.isnan([r.median, r.lower, r.upper]).any() for r in rows):
         notes = ("NaN marks a median (or limit) of follow-up that the reverse KM never reaches",)
     return FollowUpSummary(tuple(rows), notes)

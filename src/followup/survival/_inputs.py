@@ -6,7 +6,7 @@ what to do about it, because a statistician fixing a data export needs the row, 
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Hashable
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,19 @@ def _first_position(mask: np.ndarray) -> int:
 def _describe(count: int, position: int) -> str:
     others = f" ({count - 1} more after it)" if count > 1 else ""
     return f"position {position}{others}"
+
+
+def _show(value: Any) -> str:
+    """A number as a person writes it: 8, 12.5, nan, -3."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return repr(value)
+
+
+def _how_many(count: int, noun: str) -> str:
+    """'1 negative value', '2 negative values'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
 def as_vector(values: ArrayLike, argument: str) -> np.ndarray:
@@ -70,9 +83,9 @@ def as_times(
             position = _first_position(bad)
             raise InputError(
                 argument,
-                f"{argument} has {int(bad.sum())} missing or infinite values, first at "
-                f"{_describe(int(bad.sum()), position)} ({array[position]}); remove those rows "
-                "or complete them before the analysis",
+                f"{argument} has {_how_many(int(bad.sum()), 'missing or infinite value')}, "
+                f"first at {_describe(int(bad.sum()), position)} ({_show(array[position])}); "
+                "remove those rows or complete them before the analysis",
                 position,
             )
     if not (sign_checked_later and array.dtype.kind in "iu") and array.min() < 0:
@@ -87,9 +100,9 @@ def reject_negative(array: np.ndarray, argument: str) -> None:
         position = _first_position(negative)
         raise InputError(
             argument,
-            f"{argument} has {int(negative.sum())} negative values, first at "
-            f"{_describe(int(negative.sum()), position)} ({array[position]}); a follow-up time "
-            "cannot be negative: check the order of the dates it was computed from",
+            f"{argument} has {_how_many(int(negative.sum()), 'negative value')}, first at "
+            f"{_describe(int(negative.sum()), position)} ({_show(array[position])}); a follow-up "
+            "time cannot be negative: check the order of the dates it was computed from",
             position,
         )
 
@@ -112,7 +125,7 @@ def as_event_codes(values: ArrayLike, argument: str, n: int, max_code: int | Non
             raise InputError(
                 argument,
                 f"{argument} has a value that is not a whole number at "
-                f"{_describe(int(bad.sum()), position)} ({array[position]}); "
+                f"{_describe(int(bad.sum()), position)} ({_show(array[position])}); "
                 "use 0 for censored and 1 for an event",
                 position,
             )
@@ -129,7 +142,7 @@ def as_event_codes(values: ArrayLike, argument: str, n: int, max_code: int | Non
         hint = "; for competing causes use cumulative_incidence" if max_code == 1 else ""
         raise InputError(
             argument,
-            f"{argument} has an unknown code {array[position]} at "
+            f"{argument} has an unknown code {_show(array[position])} at "
             f"{_describe(int(bad.sum()), position)}; expected {expected}{hint}",
             position,
         )
@@ -151,7 +164,7 @@ def as_weights(values: ArrayLike | None, n: int, *, positive: bool = False) -> n
         need = "positive" if positive else "non-negative"
         raise InputError(
             "weights",
-            f"weights must be finite and {need}; {array[position]} at "
+            f"weights must be finite and {need}; {_show(array[position])} at "
             f"{_describe(int(bad.sum()), position)}",
             position,
         )
@@ -170,8 +183,8 @@ def as_entry_times(values: ArrayLike | None, time: np.ndarray) -> np.ndarray | N
         raise InputError(
             "entry",
             f"entry must be before time for every subject; at "
-            f"{_describe(int(bad.sum()), position)} entry is {entry[position]} and time is "
-            f"{time[position]}",
+            f"{_describe(int(bad.sum()), position)} entry is {_show(entry[position])} and time is "
+            f"{_show(time[position])}",
             position,
         )
     return entry
@@ -239,12 +252,12 @@ def _factorize_objects(array: np.ndarray, argument: str) -> tuple[np.ndarray, tu
     return rank[codes].astype(np.intp), labels
 
 
-def _reject_missing(missing: np.ndarray, argument: str, values: Sequence[Any]) -> None:
+def _reject_missing(missing: np.ndarray, argument: str, values: Any) -> None:
     if missing.any():
         position = _first_position(missing)
         raise InputError(
             argument,
-            f"{argument} has {int(missing.sum())} missing labels, first at "
+            f"{argument} has {_how_many(int(missing.sum()), 'missing label')}, first at "
             f"{_describe(int(missing.sum()), position)}; give every subject a {argument}",
             position,
         )

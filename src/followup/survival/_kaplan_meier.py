@@ -59,12 +59,16 @@ class KaplanMeierCurve:
     @property
     def lower(self) -> np.ndarray:
         """Lower confidence limit (computed on demand: a million rows need not pay for it)."""
-        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[0]
+        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[
+            0
+        ]
 
     @property
     def upper(self) -> np.ndarray:
         """Upper confidence limit."""
-        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[1]
+        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[
+            1
+        ]
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -211,7 +215,12 @@ def kaplan_meier(
         times = stratum_table.time
         if table.n_groups > 1:  # keep the times at which this group has an exit
             rows = np.flatnonzero((deaths > 0) | (censored > 0))
-            times, at_risk, deaths, censored = times[rows], at_risk[rows], deaths[rows], censored[rows]
+            times, at_risk, deaths, censored = (
+                times[rows],
+                at_risk[rows],
+                deaths[rows],
+                censored[rows],
+            )
         curves.append(
             _curve(
                 times,

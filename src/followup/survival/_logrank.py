@@ -105,35 +105,37 @@ def _observed_expected_variance(
 
 
 def _stratum_terms(table: StratumTable, rho: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Sums over the stratum's times (R's survdiff2.c): O, E and the hypergeometric covariance."""
+    """Sums over the stratum's times (R's survdiff2.c): O, E and the hypergeometric covariance.
+
+    Written with few fresh arrays: at ten million distinct times each one costs page faults.
+    """
     at_risk, deaths = table.at_risk, table.deaths
     groups = at_risk.shape[1]
     n, d = at_risk.sum(axis=1), deaths.sum(axis=1)
     weight = _left_continuous_km(n, d) ** rho if rho != 0 else None
-    weighted_deaths = d if weight is None else weight * d
-    observed = np.array([
-        deaths[:, g].sum() if weight is None else weight @ deaths[:, g] for g in range(groups)
-    ])
-    share = weighted_deaths / n
-    expected = np.array([share @ at_risk[:, g] for g in range(groups)])
+    observed = np.array(
+        [deaths[:, g].sum() if weight is None else weight @ deaths[:, g] for g in range(groups)]
+    )
+    work = np.divide(d, n) if weight is None else np.divide(weight * d, n)
+    expected = np.array([work @ at_risk[:, g] for g in range(groups)])
     # Hypergeometric factor w² d (n − d) / (n (n − 1)); one subject at risk carries no variance.
-    scale = n - d
-    scale *= d
+    scale = np.subtract(n, d, out=d)
+    scale *= work  # = w d (n − d) / n
     if weight is not None:
-        scale *= weight * weight
-    denominator = n - 1
-    denominator *= n
-    lonely = denominator == 0
-    denominator[lonely] = 1.0
-    scale /= denominator
+        scale *= weight
+    np.subtract(n, 1, out=work)
+    lonely = work == 0
+    work[lonely] = 1.0
+    scale /= work
     scale[lonely] = 0.0
-    scale_share = np.divide(scale, n, out=denominator)
+    scale_share = np.divide(scale, n, out=work)
     variance = np.empty((groups, groups))
+    product = n  # n is no longer needed: reuse it
     for j in range(groups):
         column_j = at_risk[:, j]
+        np.multiply(scale_share, column_j, out=product)
         for k in range(j, groups):
-            cross = -(scale_share * column_j) @ at_risk[:, k]
-            variance[j, k] = variance[k, j] = cross
+            variance[j, k] = variance[k, j] = -(product @ at_risk[:, k])
         variance[j, j] += scale @ column_j
     return observed, expected, variance
 

@@ -25,7 +25,7 @@ def cores() -> int:
 
 @cache
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(cores() - 1, 1), thread_name_prefix=_PREFIX)
+    return ThreadPoolExecutor(max_workers=cores(), thread_name_prefix=_PREFIX)
 
 
 _PREFIX = "followup-core"

@@ -81,8 +81,7 @@ class RiskTable:
     def reversed(self) -> RiskTable:
         """Swap events and censorings: the risk table of reverse Kaplan-Meier (follow-up)."""
         tables = tuple(
-            StratumTable(t.time, t.at_risk, t.censored[None], t.deaths)
-            for t in self.strata_tables
+            StratumTable(t.time, t.at_risk, t.censored[None], t.deaths) for t in self.strata_tables
         )
         return RiskTable(tables, self.groups, self.strata, (1,), self.subjects)
 
@@ -188,6 +187,8 @@ def risk_table(
 ) -> RiskTable:
     """Count, per group and stratum, the distinct times with number at risk, events and censorings.
 
+    The table under R's ``survfit`` output (its n.risk, n.event, n.censor columns), per group.
+
     ``event`` is 0 for censored and 1..k for the cause of the event (True/False works for a single
     cause). ``weights`` are frequency weights; ``entry`` gives delayed-entry (left-truncation)
     times. O(n) for whole-number times, O(n log n) otherwise.
@@ -228,7 +229,8 @@ def _stratum_table(counts: StratumCounts, entered: StratumCounts | None) -> Stra
         leaving += plane.T
     # Accumulate from the last time backwards, as R does, so that weighted numbers at risk near
     # the end of follow-up are not the small difference of two large sums.
-    at_risk = np.cumsum(leaving[:, ::-1], axis=1)[:, ::-1]
+    at_risk = leaving  # accumulated in place: one array fewer to page in
+    np.cumsum(at_risk[:, ::-1], axis=1, out=at_risk[:, ::-1])
     if entered is not None:
         at_risk = at_risk - _entered_at_or_after(counts.time, entered).T
     return StratumTable(counts.time, at_risk.T, exits[1:], exits[0])
