@@ -145,13 +145,13 @@ def _count_rows(
             part += cells[start:stop] * n_codes
         np.add(part, codes[start:stop], out=part, casting="unsafe")
         part_weights = None if weights is None else weights[start:stop]
+        if part.max() >= limit:  # the chunk is in cache: this look costs little
+            return None
         try:
             counted = np.bincount(part, weights=part_weights)
         except ValueError:
             raise NegativeTimeError from None
         if len(counted) > len(totals):
-            if len(counted) > limit:
-                return None
             totals = _add_padded(totals, np.zeros(len(counted), totals.dtype))
             if len(totals) > chunk:  # adding a long total per chunk: take bigger chunks
                 chunk = len(totals)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -24,7 +23,6 @@ from followup.survival._cox_zph import (
 )
 from followup.survival._errors import InputError
 from followup.survival._inputs import ArrayLike, as_event_codes, as_times, as_weights, factorize
-from followup.survival._parallel import in_background
 
 
 @dataclass(frozen=True)
@@ -157,10 +155,8 @@ def cox_ph(
     data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
     newton = fit_newton(data, design.columns, control)
     p = len(design.columns)
-    # Concordance is the costliest summary; the sandwich and the PH test run beside it.
-    side_work = in_background(partial(_robust_and_ph, data, newton, design.terms, ph_transform))
-    agreement = concordance(data, newton.beta @ data.x)
-    robust, ph_test = side_work.result()
+    robust, ph_test = _robust_and_ph(data, newton, design.terms, ph_transform)
+    agreement = concordance(data, newton.beta @ data.x)  # uses both cores itself
     return CoxModel(
         columns=design.columns,
         terms=design.terms,

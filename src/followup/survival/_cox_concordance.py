@@ -30,12 +30,21 @@ class Concordance:
     estimate: float
     std_err: float
 
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """Why the estimate may be NaN."""
+        if self.concordant + self.discordant + self.tied_risk == 0:
+            return ("no comparable pairs (all events at one time): concordance is undefined",)
+        return ()
+
 
 @dataclass(frozen=True)
 class _PairCounts:
-    higher: np.ndarray  # per subject: pairs where the other subject has the higher risk score
-    lower: np.ndarray
-    tied: np.ndarray
+    """One stratum's per-subject influence terms (in any order) and its pair totals."""
+
+    signed: np.ndarray  # pairs where the other subject scores higher, minus lower (R's orientation)
+    comparable: np.ndarray  # all comparable pairs of the subject
+    weights: np.ndarray  # the subjects' weights, in the same order
     totals: np.ndarray  # higher, lower, tied risk, tied time, tied both (summed over events)
 
 
@@ -45,24 +54,30 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
     Works on the fit's sorted rows: the tie group of a row is already its time rank.
     """
     n = len(score)
-    higher, lower, tied = np.zeros(n), np.zeros(n), np.zeros(n)
-    totals = np.zeros(5)
+    parts = []
     row_bounds = np.append(data.tie_start, n)[data.strata_bounds]
     for lo, hi in itertools.pairwise(row_bounds):
+        if hi == lo:
+            continue  # a stratum code with no rows
         rows = slice(int(lo), int(hi))
         tie = data.tie_of_row[rows]
         latest_first = (tie[-1] - tie).astype(np.int64)
         counts = _stratum_counts(latest_first, data.event[rows], data.weights[rows], score[rows])
-        higher[rows], lower[rows], tied[rows] = counts.higher, counts.lower, counts.tied
-        totals += counts.totals
+        parts.append(counts)
     # Counts are in R's orientation before coxph's reverse=TRUE: "higher" means the other subject
     # of an event's pair scores higher. Higher risk should fail first, hence the reversal.
-    above, below, ties, tied_time, tied_both = totals
+    above, below, ties, tied_time, tied_both = np.sum([part.totals for part in parts], axis=0)
     pairs = above + below + ties
+    if pairs == 0:  # every event at one time and nobody left at risk: nothing to compare
+        return Concordance(below, above, ties, tied_time, tied_both, np.nan, np.nan)
     somers = (above - below) / pairs
-    weights = data.weights
-    dfbeta = weights * ((higher - lower) / pairs - somers / pairs * (higher + lower + tied))
-    variance = float(np.sum(dfbeta**2) / 4)
+    # R's concordancefit: dfbeta = w ((higher − lower) / pairs − somers / pairs · comparable).
+    variance = 0.0
+    for part in parts:
+        dfbeta = part.signed - somers * part.comparable
+        dfbeta *= part.weights
+        variance += float(dfbeta @ dfbeta)
+    variance /= 4 * pairs**2
     return Concordance(
         below, above, ties, tied_time, tied_both, 1 - (somers + 1) / 2, float(np.sqrt(variance))
     )
@@ -71,62 +86,62 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
 def _stratum_counts(
     latest_first: np.ndarray, event: np.ndarray, weights: np.ndarray, score: np.ndarray
 ) -> _PairCounts:
+    """Per subject, in risk-score order: the influence terms; and the stratum's pair totals."""
     # A time key that encodes "still at risk": with T the rank of time from the latest
     # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly when
     # key_j < key_i (later times, or censored at the same time).
     key = 2 * latest_first + event
-    event_weight = np.where(event, weights, 0.0)
     unit = bool(np.all(weights == 1))
-
-    # Risk-score order; among equal scores the higher key first, so that "earlier" never pairs
-    # two equal scores the wrong way round for the lower-key count (the other count is
-    # corrected below).
-    order = score_order(score, key)
-    sorted_score = score[order]
-    ties = bool(np.any(sorted_score[1:] == sorted_score[:-1]))
-    lower_seq, higher_seq = earlier_lower_and_higher(
-        key[order], None if unit else weights[order], event[order] if unit else event_weight[order]
-    )
-    lower_as_event = np.empty(len(key))
-    lower_as_event[order] = lower_seq  # risk-set members scoring lower (used for events)
-    lower_as_member = np.empty(len(key))
-    lower_as_member[order] = higher_seq  # later-key events scoring lower (every subject)
-    tied_as_event = np.zeros(len(key))
-    tied_as_member = np.zeros(len(key))
-    if ties:
-        tied_as_event, tied_as_member = _tied_scores(score, key, weights, event_weight)
-        lower_as_member -= tied_as_member  # equal scores came earlier but are not lower
-
-    # Per time key: the risk set is everyone with a lower key, the events after it everyone
-    # with a higher key and an event.
+    event_weight = event if unit else np.where(event, weights, 0.0)
+    # Per time key: the risk set is everyone with a lower key, the events after a subject all
+    # events with a higher key.
     per_key = np.bincount(key, weights=None if unit else weights)
     events_per_key = np.bincount(key, weights=event_weight)
     below = np.cumsum(per_key) - per_key
     above = events_per_key.sum() - np.cumsum(events_per_key)
-    higher_as_event = below[key] - lower_as_event - tied_as_event
-    higher_as_member = above[key] - lower_as_member - tied_as_member
 
-    higher = lower_as_member + higher_as_event * event
-    lower = higher_as_member + lower_as_event * event
-    tied = tied_as_member + tied_as_event * event
+    # In risk-score order, among equal scores the higher key first, so that "earlier" never
+    # pairs two equal scores the wrong way round for the lower-key count (the other count is
+    # corrected for ties below). Everything after this stays in that order.
+    order = score_order(score, key)
+    key, event, weights = key[order], event[order], weights[order]
+    sorted_score = score[order]
+    lower_as_event, lower_as_member = earlier_lower_and_higher(
+        key, None if unit else weights, event if unit else event_weight[order]
+    )  # members of an event's risk set scoring lower; events after a subject scoring lower
+    risk_set, events_after = below[key], above[key]
+    tied_as_event = tied_as_member = np.zeros(len(key))
+    ties = bool(np.any(sorted_score[1:] == sorted_score[:-1]))
+    if ties:
+        tied_as_event, tied_as_member = _tied_scores(
+            sorted_score, key, weights, np.where(event, weights, 0.0)
+        )
+        lower_as_member -= tied_as_member  # equal scores came earlier but are not lower
+    # As an event, a subject's pairs are its risk set; as a member, the events before it.
+    # higher − lower, written out: 2·(lower as member) − (events after) + (ties as member),
+    # plus for events (risk set − 2·(lower as event) − ties as event).
+    as_event = risk_set - 2 * lower_as_event - tied_as_event
+    signed = 2 * lower_as_member - events_after + tied_as_member + as_event * event
+    comparable = events_after + risk_set * event
+    w_events = np.where(event, weights, 0.0)
+    higher_as_event = risk_set - lower_as_event - tied_as_event
     # Events tied on time: within each key, ((Σw)² − Σw²)/2 pairs.
-    squares = np.bincount(key, weights=event_weight * event_weight)
+    squares = np.bincount(key, weights=w_events * w_events)
     tied_time = float(np.sum(events_per_key**2 - squares) / 2)
     tied_both = 0.0  # events tied on both time and score need equal scores
     if ties:
-        rank = np.unique(score, return_inverse=True)[1]
-        w_events = weights[event]
-        tied_both = _tied_pairs(key[event] * (int(rank.max()) + 1) + rank[event], w_events)
+        rank = np.unique(sorted_score, return_inverse=True)[1]
+        tied_both = _tied_pairs(key[event] * (int(rank.max()) + 1) + rank[event], weights[event])
     totals = np.array(
         [
-            event_weight @ higher_as_event,
-            event_weight @ lower_as_event,
-            event_weight @ tied_as_event,
+            w_events @ higher_as_event,
+            w_events @ lower_as_event,
+            w_events @ tied_as_event,
             tied_time - tied_both,
             tied_both,
         ]
     )
-    return _PairCounts(higher, lower, tied, totals)
+    return _PairCounts(signed, comparable, weights, totals)
 
 
 def score_order(score: np.ndarray, key: np.ndarray) -> np.ndarray:

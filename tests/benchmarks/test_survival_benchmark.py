@@ -1,0 +1,24 @@
+"""The benchmark script still runs and writes its table (a smoke run; nothing here is timed)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_quick_benchmark_writes_a_table(tmp_path: Path) -> None:
+    out = tmp_path / "survival.md"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "survival.py"), "--quick", "--no-r",
+         "--out", str(out)],
+        capture_output=True, text=True, check=False, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    table = out.read_text()
+    for peer in ("followup", "lifelines", "statsmodels", "scikit-survival"):
+        assert peer in table
+    assert "Kaplan-Meier + Greenwood, integer days, n = 2e3" in table
+    assert out.with_suffix(".json").exists()

@@ -1,0 +1,50 @@
+"""The wavelet dominance counts against the pair-by-pair definition, both code paths."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+import followup.survival._dominance as dominance
+
+
+def brute_force(
+    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    lower_w = np.ones(len(key)) if lower_weight is None else lower_weight
+    higher_w = np.asarray(higher_weight, dtype=float)
+    lower = np.array([lower_w[:i][key[:i] < key[i]].sum() for i in range(len(key))])
+    higher = np.array([higher_w[:i][key[:i] > key[i]].sum() for i in range(len(key))])
+    return lower, higher
+
+
+@st.composite
+def sequences(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray | None, np.ndarray]:
+    n = draw(st.integers(0, 80))
+    key = draw(arrays(np.int64, n, elements=st.integers(0, draw(st.integers(0, 40)))))
+    weighted = draw(st.booleans())
+    flags = draw(arrays(np.bool_, n))
+    if not weighted:
+        return key, None, flags
+    weights = draw(arrays(np.float64, n, elements=st.floats(0, 3, allow_nan=False)))
+    return key, weights, flags * weights
+
+
+@pytest.mark.parametrize("split_at", [10**9, 8], ids=["one core", "median split"])
+@given(data=sequences())
+def test_counts_match_the_definition(
+    data: tuple[np.ndarray, np.ndarray | None, np.ndarray], split_at: int
+) -> None:
+    key, lower_weight, higher_weight = data
+    saved = dominance._PARALLEL_MINIMUM
+    dominance._PARALLEL_MINIMUM = split_at
+    try:
+        lower, higher = dominance.earlier_lower_and_higher(key, lower_weight, higher_weight)
+    finally:
+        dominance._PARALLEL_MINIMUM = saved
+    expected_lower, expected_higher = brute_force(key, lower_weight, higher_weight)
+    np.testing.assert_allclose(lower, expected_lower, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(higher, expected_higher, rtol=1e-12, atol=1e-12)
