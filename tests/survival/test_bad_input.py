@@ -158,3 +158,20 @@ def test_unknown_reference_level_is_named() -> None:
         InputError, match=r"reference level 'other' of sex is not among \['boy', 'girl'\]"
     ):
         cox_ph(frame.time, frame.event, {"sex": frame.sex}, reference={"sex": "other"})
+
+
+@pytest.mark.parametrize(
+    ("option", "value"), [("ties", "exact"), ("ph_transform", "logit")], ids=["ties", "ph"]
+)
+def test_unknown_cox_options_fail_at_the_call(option: str, value: str) -> None:
+    frame = _cox_data()
+    with pytest.raises(InputError, match=rf"{option} must be one of .*; got '{value}'"):
+        cox_ph(frame.time, frame.event, {"x": frame.x}, **{option: value})  # type: ignore[arg-type]
+
+
+def test_the_robust_variance_and_ph_test_are_computed_once_on_demand() -> None:
+    frame = _cox_data()
+    model = cox_ph(frame.time, frame.event, {"x": frame.x})
+    assert "robust_variance" not in vars(model)
+    assert model.robust_variance is model.robust_variance
+    assert model.proportional_hazards is model.proportional_hazards

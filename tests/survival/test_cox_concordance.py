@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from followup.survival._cox_concordance import concordance, score_order
+from followup.survival._cox_concordance import concordance, score_order_and_ties
 from followup.survival._cox_likelihood import prepare
 
 
@@ -74,7 +74,8 @@ def test_concordance_matches_the_pairwise_definition(draw: st.DataObject) -> Non
 )
 def test_score_order_is_exact_even_for_near_ties(score: np.ndarray) -> None:
     key = np.arange(len(score)) % 3
-    order = score_order(score, key)
+    order, ties = score_order_and_ties(score, key)
+    assert ties == (len(np.unique(score)) < len(score))
     expected = np.lexsort((-key, score))
     np.testing.assert_array_equal(score[order], score[expected])
     np.testing.assert_array_equal(key[order], key[expected])

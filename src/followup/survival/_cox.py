@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Hashable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -17,6 +18,7 @@ from followup.survival._cox_likelihood import CoxData, Ties, prepare
 from followup.survival._cox_newton import CoxControl, NewtonFit, fit_newton
 from followup.survival._cox_residuals import robust_variance, score_residuals
 from followup.survival._cox_zph import (
+    PH_TRANSFORMS,
     PhTransform,
     ProportionalHazardsTest,
     proportional_hazards_test,
@@ -47,20 +49,39 @@ class CoxModel:
     terms: tuple[Term, ...]
     coefficients: np.ndarray
     variance: np.ndarray
-    robust_variance: np.ndarray
     loglik_null: float
     loglik: float
     wald: ChiSquareTest
     score: ChiSquareTest
     likelihood_ratio: ChiSquareTest
-    robust_wald: ChiSquareTest
     concordance: Concordance
-    proportional_hazards: ProportionalHazardsTest
     subjects: int
     events: int
     iterations: int
     ties: Ties
     conf_level: float
+    ph_transform: PhTransform
+    # The sorted fit data: what the sandwich variance and cox.zph are computed from, on demand.
+    _data: CoxData = field(repr=False, compare=False)
+    _newton: NewtonFit = field(repr=False, compare=False)
+
+    @cached_property
+    def robust_variance(self) -> np.ndarray:
+        """Sandwich variance (R's coxph(robust=TRUE)); on first use, as R computes it on request."""
+        residuals = score_residuals(self._data, self._newton.sums)
+        return robust_variance(residuals, self._data.weights, self.variance)
+
+    @cached_property
+    def robust_wald(self) -> ChiSquareTest:
+        """Wald test with the sandwich variance (R's robust score line is not reported)."""
+        return ChiSquareTest.of(_wald(self.coefficients, self.robust_variance), len(self.columns))
+
+    @cached_property
+    def proportional_hazards(self) -> ProportionalHazardsTest:
+        """Schoenfeld-residual test, R's cox.zph(fit, transform=ph_transform); on first use."""
+        return proportional_hazards_test(
+            self._data, self._newton.sums, self._newton.information, self.terms, self.ph_transform
+        )
 
     @property
     def std_err(self) -> np.ndarray:
@@ -109,16 +130,6 @@ def _wald(beta: np.ndarray, variance: np.ndarray) -> float:
     return float(beta @ np.linalg.solve(variance, beta))
 
 
-def _robust_and_ph(
-    data: CoxData, newton: NewtonFit, terms: tuple[Term, ...], transform: PhTransform
-) -> tuple[np.ndarray, ProportionalHazardsTest]:
-    residuals = score_residuals(data, newton.sums)
-    robust = robust_variance(residuals, data.weights, newton.variance)
-    return robust, proportional_hazards_test(
-        data, newton.sums, newton.information, terms, transform
-    )
-
-
 def cox_ph(
     time: ArrayLike,
     event: ArrayLike,
@@ -142,7 +153,12 @@ def cox_ph(
     coefficients that are not finite or not identifiable.
     """
     if ties not in ("efron", "breslow"):
-        raise InputError("ties", f"ties must be 'efron' or 'breslow'; got {ties!r}")
+        raise InputError("ties", f"ties must be one of efron, breslow; got {ties!r}")
+    if ph_transform not in PH_TRANSFORMS:
+        raise InputError(
+            "ph_transform",
+            f"ph_transform must be one of {', '.join(PH_TRANSFORMS)}; got {ph_transform!r}",
+        )
     control = control or CoxControl()
     times = as_times(time).astype(np.float64)
     n = len(times)
@@ -155,25 +171,24 @@ def cox_ph(
     data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
     newton = fit_newton(data, design.columns, control)
     p = len(design.columns)
-    robust, ph_test = _robust_and_ph(data, newton, design.terms, ph_transform)
     agreement = concordance(data, newton.beta @ data.x)  # uses both cores itself
     return CoxModel(
         columns=design.columns,
         terms=design.terms,
         coefficients=newton.beta,
         variance=newton.variance,
-        robust_variance=robust,
         loglik_null=newton.loglik_null,
         loglik=newton.loglik,
         wald=ChiSquareTest.of(_wald(newton.beta, newton.variance), p),
         score=ChiSquareTest.of(newton.score_test, p),
         likelihood_ratio=ChiSquareTest.of(2 * (newton.loglik - newton.loglik_null), p),
-        robust_wald=ChiSquareTest.of(_wald(newton.beta, robust), p),
         concordance=agreement,
-        proportional_hazards=ph_test,
         subjects=n,
         events=int(events.sum()),
         iterations=newton.iterations,
         ties=ties,
         conf_level=conf_level,
+        ph_transform=ph_transform,
+        _data=data,
+        _newton=newton,
     )

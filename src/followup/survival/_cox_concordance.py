@@ -44,7 +44,7 @@ class _PairCounts:
 
     signed: np.ndarray  # pairs where the other subject scores higher, minus lower (R's orientation)
     comparable: np.ndarray  # all comparable pairs of the subject
-    weights: np.ndarray  # the subjects' weights, in the same order
+    weights: np.ndarray | None  # the subjects' weights, in the same order; None: all one
     totals: np.ndarray  # higher, lower, tied risk, tied time, tied both (summed over events)
 
 
@@ -75,7 +75,8 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
     variance = 0.0
     for part in parts:
         dfbeta = part.signed - somers * part.comparable
-        dfbeta *= part.weights
+        if part.weights is not None:
+            dfbeta *= part.weights
         variance += float(dfbeta @ dfbeta)
     variance /= 4 * pairs**2
     return Concordance(
@@ -89,67 +90,80 @@ def _stratum_counts(
     """Per subject, in risk-score order: the influence terms; and the stratum's pair totals."""
     # A time key that encodes "still at risk": with T the rank of time from the latest
     # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly when
-    # key_j < key_i (later times, or censored at the same time).
-    key = 2 * latest_first + event
+    # key_j < key_i (later times, or censored at the same time). Its low bit is the event flag.
+    key: np.ndarray = 2 * latest_first.astype(np.int32 if len(latest_first) < 2**30 else np.int64)
+    key += event.astype(key.dtype)
     unit = bool(np.all(weights == 1))
-    event_weight = event if unit else np.where(event, weights, 0.0)
     # Per time key: the risk set is everyone with a lower key, the events after a subject all
     # events with a higher key.
-    per_key = np.bincount(key, weights=None if unit else weights)
-    events_per_key = np.bincount(key, weights=event_weight)
+    per_key: np.ndarray
+    if unit:
+        per_key = np.bincount(key).astype(np.float64)
+        events_per_key = per_key * (np.arange(len(per_key)) & 1)
+        squares = events_per_key
+    else:
+        event_weight = np.where(event, weights, 0.0)
+        per_key = np.bincount(key, weights=weights)
+        events_per_key = np.bincount(key, weights=event_weight)
+        squares = np.bincount(key, weights=event_weight * event_weight)
     below = np.cumsum(per_key) - per_key
     above = events_per_key.sum() - np.cumsum(events_per_key)
+    # Events tied on time: within each key, ((Σw)² − Σw²)/2 pairs.
+    tied_time = float(np.sum(events_per_key**2 - squares) / 2)
 
     # In risk-score order, among equal scores the higher key first, so that "earlier" never
     # pairs two equal scores the wrong way round for the lower-key count (the other count is
     # corrected for ties below). Everything after this stays in that order.
-    order = score_order(score, key)
-    key, event, weights = key[order], event[order], weights[order]
-    sorted_score = score[order]
+    order, ties = score_order_and_ties(score, key)
+    key = key[order]
+    event = (key & 1).astype(bool)
+    sorted_weights = None if unit else weights[order]
+    w_events = event.astype(np.float64) if sorted_weights is None else event * sorted_weights
     lower_as_event, lower_as_member = earlier_lower_and_higher(
-        key, None if unit else weights, event if unit else event_weight[order]
+        key, sorted_weights, event if unit else w_events
     )  # members of an event's risk set scoring lower; events after a subject scoring lower
     risk_set, events_after = below[key], above[key]
-    tied_as_event = tied_as_member = np.zeros(len(key))
-    ties = bool(np.any(sorted_score[1:] == sorted_score[:-1]))
+    # As an event, a subject's pairs are its risk set: higher, lower or tied on score. As a
+    # member of other risk sets, its pairs are the events after it. signed = higher − lower:
+    # as a member 2·(lower as member) − (events after) − (ties as member), as an event
+    # higher − lower of its risk set.
+    higher_as_event = risk_set - lower_as_event
+    signed = 2 * lower_as_member - events_after
+    tied_risk = tied_both = 0.0  # events tied on both time and score need equal scores
     if ties:
-        tied_as_event, tied_as_member = _tied_scores(
-            sorted_score, key, weights, np.where(event, weights, 0.0)
-        )
-        lower_as_member -= tied_as_member  # equal scores came earlier but are not lower
-    # As an event, a subject's pairs are its risk set; as a member, the events before it.
-    # higher − lower, written out: 2·(lower as member) − (events after) + (ties as member),
-    # plus for events (risk set − 2·(lower as event) − ties as event).
-    as_event = risk_set - 2 * lower_as_event - tied_as_event
-    signed = 2 * lower_as_member - events_after + tied_as_member + as_event * event
-    comparable = events_after + risk_set * event
-    w_events = np.where(event, weights, 0.0)
-    higher_as_event = risk_set - lower_as_event - tied_as_event
-    # Events tied on time: within each key, ((Σw)² − Σw²)/2 pairs.
-    squares = np.bincount(key, weights=w_events * w_events)
-    tied_time = float(np.sum(events_per_key**2 - squares) / 2)
-    tied_both = 0.0  # events tied on both time and score need equal scores
-    if ties:
+        sorted_score = score[order]
+        all_weights = np.ones(len(key)) if sorted_weights is None else sorted_weights
+        tied_as_event, tied_as_member = _tied_scores(sorted_score, key, all_weights, w_events)
+        # Equal scores came earlier in the order but are neither lower nor higher.
+        higher_as_event -= tied_as_event
+        signed -= tied_as_member
+        tied_risk = float(w_events @ tied_as_event)
         rank = np.unique(sorted_score, return_inverse=True)[1]
-        tied_both = _tied_pairs(key[event] * (int(rank.max()) + 1) + rank[event], weights[event])
+        tied_both = _tied_pairs(key[event] * (int(rank.max()) + 1) + rank[event], w_events[event])
+    as_event = higher_as_event - lower_as_event
+    as_event *= event
+    signed += as_event
+    comparable = risk_set * event
+    comparable += events_after
     totals = np.array(
         [
             w_events @ higher_as_event,
             w_events @ lower_as_event,
-            w_events @ tied_as_event,
+            tied_risk,
             tied_time - tied_both,
             tied_both,
         ]
     )
-    return _PairCounts(signed, comparable, weights, totals)
+    return _PairCounts(signed, comparable, sorted_weights, totals)
 
 
-def score_order(score: np.ndarray, key: np.ndarray) -> np.ndarray:
-    """Order by score, ties by key descending: a SIMD sort of (score bits, index) packed in uint64.
+def score_order_and_ties(score: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Order by score, ties by key descending, and whether any scores are equal.
 
-    The top bits of an order-preserving integer image of the score carry the sort, the low bits
-    the index; runs whose truncated scores collide (exact ties, or differences below ~1e-10
-    relative) are then re-sorted exactly. Several times faster than np.argsort.
+    A SIMD sort of (score bits, index) packed in uint64: the top bits of an order-preserving
+    integer image of the score carry the sort, the low bits the index; runs whose truncated
+    scores collide (exact ties, or differences below ~1e-10 relative) are then re-sorted exactly.
+    Several times faster than np.argsort.
     """
     n = len(score)
     bits = (score + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0, a tie with it
@@ -164,15 +178,18 @@ def score_order(score: np.ndarray, key: np.ndarray) -> np.ndarray:
     order = (packed & ((np.uint64(1) << index_bits) - np.uint64(1))).astype(np.intp)
     top = packed >> index_bits
     collide = np.flatnonzero(top[1:] == top[:-1])
-    if len(collide):
-        in_run = np.zeros(n, dtype=bool)
-        in_run[collide] = True
-        in_run[collide + 1] = True
-        positions = np.flatnonzero(in_run)
-        run = np.cumsum(np.concatenate(([True], top[positions][1:] != top[positions][:-1])))
-        members = order[positions]
-        order[positions] = members[np.lexsort((-key[members], score[members], run))]
-    return order
+    if len(collide) == 0:
+        return order, False
+    in_run = np.zeros(n, dtype=bool)
+    in_run[collide] = True
+    in_run[collide + 1] = True
+    positions = np.flatnonzero(in_run)
+    run = np.cumsum(np.concatenate(([True], top[positions][1:] != top[positions][:-1])))
+    members = order[positions]
+    order[positions] = members[np.lexsort((-key[members], score[members], run))]
+    in_order = score[order[positions]]
+    ties = bool(np.any((in_order[1:] == in_order[:-1]) & (run[1:] == run[:-1])))
+    return order, ties
 
 
 def _tied_scores(

@@ -59,16 +59,15 @@ class KaplanMeierCurve:
     @property
     def lower(self) -> np.ndarray:
         """Lower confidence limit (computed on demand: a million rows need not pay for it)."""
-        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[
-            0
-        ]
+        return self._interval()[0]
 
     @property
     def upper(self) -> np.ndarray:
         """Upper confidence limit."""
-        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)[
-            1
-        ]
+        return self._interval()[1]
+
+    def _interval(self) -> tuple[np.ndarray, np.ndarray]:
+        return survival_interval(self.survival, self.log_std_err, self.conf_type, self.conf_level)
 
     @property
     def notes(self) -> tuple[str, ...]:
@@ -124,9 +123,10 @@ class KaplanMeierCurve:
         p = as_vector(probs, "probs").astype(float)
         if np.any((p < 0) | (p > 1)) or np.any(np.isnan(p)):
             raise InputError("probs", f"probs must lie in [0, 1]; got {p.tolist()}")
+        lower_curve, upper_curve = self._interval()
         estimate = find_quantiles(self.time, self.survival, p)
-        lower = find_quantiles(self.time, self.lower, p)
-        upper = find_quantiles(self.time, self.upper, p)
+        lower = find_quantiles(self.time, lower_curve, p)
+        upper = find_quantiles(self.time, upper_curve, p)
         return Quantiles(p, estimate, lower, upper, self.conf_level)
 
     def median(self) -> Quantiles:
