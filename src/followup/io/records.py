@@ -1,0 +1,147 @@
+"""A REDCap flat export of records, raw or label, read against its data dictionary.
+
+All or nothing: every problem (unknown column, unknown choice, a date that is not a date, a
+duplicated record ID) is collected with its row and column, and one RecordsError lists them.
+Values are kept as the raw strings REDCap stores — record IDs stay text, leading zeros and all —
+and a label export is translated back to raw codes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from followup.io.record_headers import ColumnMap, map_columns
+from followup.study import DataDictionary, Problem
+from followup.study.errors import StudyError
+from followup.study.values import FORM_STATUS, read_status, read_value
+
+
+class RecordsError(StudyError):
+    """A records file that cannot be imported; ``problems`` lists each by row and column."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = tuple(problems)
+        shown = "\n".join(f"  {p}" for p in problems[:50])
+        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"{source}: nothing was imported; {count}:\n{shown}{more}")
+
+
+@dataclass(frozen=True)
+class Record:
+    """One record's raw values by export column ('' = blank), its hospital, and its file row."""
+
+    record_id: str
+    values: Mapping[str, str]
+    access_group: str
+    row: int
+
+    def __getitem__(self, column: str) -> str:
+        return self.values.get(column, "")
+
+
+@dataclass(frozen=True)
+class RecordSet:
+    """Records in file order, with the dictionary that reads them."""
+
+    dictionary: DataDictionary
+    records: tuple[Record, ...]
+    source: str
+
+    def __iter__(self) -> Iterator[Record]:
+        return iter(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+def load_records(path: str | Path, dictionary: DataDictionary) -> RecordSet:
+    """Read a REDCap CSV export (raw or label) of ``dictionary``'s records."""
+    path = Path(path)
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except OSError as error:
+        raise RecordsError(str(path), [Problem(None, None, f"cannot read: {error}")]) from None
+    except UnicodeDecodeError as error:
+        message = f"is not UTF-8 text (byte {error.start + 1}); save as CSV UTF-8"
+        raise RecordsError(str(path), [Problem(None, None, message)]) from None
+    return read_records(text, dictionary, source=str(path))
+
+
+def read_records(text: str, dictionary: DataDictionary, *, source: str = "records") -> RecordSet:
+    """Parse export CSV text (see load_records)."""
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    if not rows or not any(c.strip() for c in rows[0]):
+        raise RecordsError(source, [Problem(1, None, "the file is empty")])
+    problems: list[Problem] = []
+    columns = map_columns([c.strip() for c in rows[0]], rows[1:], dictionary, problems)
+    if problems:
+        raise RecordsError(source, problems)
+    records: list[Record] = []
+    first_row: dict[str, int] = {}
+    for number, cells in enumerate(rows[1:], start=2):
+        if not any(c.strip() for c in cells):
+            continue
+        record = _record(number, cells, columns, problems)
+        if record.record_id in first_row:
+            problems.append(
+                Problem(
+                    number,
+                    dictionary.record_id,
+                    f"record '{record.record_id}' is already in row {first_row[record.record_id]}",
+                )
+            )
+        first_row.setdefault(record.record_id, number)
+        records.append(record)
+    if problems:
+        raise RecordsError(source, problems)
+    return RecordSet(dictionary, tuple(records), source)
+
+
+def _record(number: int, cells: list[str], columns: ColumnMap, problems: list[Problem]) -> Record:
+    if len(cells) != len(columns.header):
+        problems.append(
+            Problem(
+                number,
+                None,
+                f"has {len(cells)} cells but the header has "
+                f"{len(columns.header)} (a stray comma or an unquoted line break?)",
+            )
+        )
+    values: dict[str, str] = {}
+    group = ""
+    for header, cell in zip(columns.header, cells, strict=False):
+        column = columns.column_of[header]
+        if column == "redcap_data_access_group":
+            group = cell.strip()
+            continue
+        values[column] = _raw_value(number, header, column, cell, columns, problems)
+    record_id = values.get(columns.dictionary.record_id, "").strip()
+    if not record_id:
+        problems.append(Problem(number, columns.dictionary.record_id, "the record ID is blank"))
+    return Record(record_id, values, group, number)
+
+
+def _raw_value(
+    number: int, header: str, column: str, cell: str, columns: ColumnMap, problems: list[Problem]
+) -> str:
+    """The raw value of one cell, translated from a label when the file is a label export."""
+    raw = columns.raw_of(column, cell)
+    try:
+        if column in columns.statuses:
+            read_status(raw)
+        else:
+            read_value(columns.owner[column], raw, column)
+    except ValueError as error:
+        hint = ""
+        if columns.labels and column in columns.statuses:
+            hint = f" (labels: {', '.join(FORM_STATUS.values())})"
+        problems.append(Problem(number, header, f"{error}{hint}"))
+        return ""
+    keep_as_typed = column in columns.owner and columns.owner[column].field_type == "notes"
+    return raw if keep_as_typed else raw.strip()

@@ -1,0 +1,264 @@
+"""Loading a study's analysis plan: YAML in, a checked plan out, or a PlanError naming the line.
+
+The plan's expressions are parsed here and every name they use is checked against the dictionary
+and the plan's derived variables, so that a plan which loads can be run.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from followup.study.dictionary import DataDictionary
+from followup.study.errors import LogicError, StudyError
+from followup.study.logic import Logic, parse_logic
+from followup.study.plan_schema import PlanModel, Reporting
+from followup.study.validation import Rule
+
+
+class PlanError(StudyError):
+    """A plan that does not fit the schema or names what does not exist; says where in the file."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The validated plan (``model``), its parsed rules and form conditions, and its folder."""
+
+    model: PlanModel
+    rules: tuple[Rule, ...]
+    form_logic: dict[str, Logic]
+    folder: Path
+
+    @property
+    def reporting(self) -> Reporting:
+        """How numbers are printed."""
+        return self.model.reporting
+
+
+def load_plan(path: str | Path, dictionary: DataDictionary) -> Plan:
+    """Read plan.yaml and check it against the dictionary."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise PlanError(f"{path}: cannot read the plan: {error}") from None
+    return read_plan(text, dictionary, source=str(path), folder=path.parent)
+
+
+def read_plan(
+    text: str, dictionary: DataDictionary, *, source: str = "plan", folder: Path = Path()
+) -> Plan:
+    """Parse plan YAML text (see load_plan)."""
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise PlanError(f"{source}{where}: not valid YAML: {problem}") from None
+    if not isinstance(data, dict):
+        raise PlanError(f"{source}: the plan should be a mapping of keys such as study, endpoints")
+    try:
+        model = PlanModel.model_validate(data)
+    except ValidationError as error:
+        raise PlanError(_describe(error, node, source)) from None
+    return _checked(model, dictionary, node, source, folder)
+
+
+def _describe(error: ValidationError, node: yaml.Node | None, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        location = tuple(item["loc"])
+        line = _line_of(node, location)
+        at = f"{source} line {line}" if line else source
+        path = ".".join(str(p) for p in location)
+        message = item["msg"]
+        if item["type"] == "extra_forbidden":
+            message = f"unknown key '{location[-1]}'{_suggest(location, error)}"
+        elif item["type"] == "missing":
+            message = "is required"
+        lines.append(f"{at}: {path}: {message}")
+    return "\n".join(lines)
+
+
+def _suggest(location: tuple[Any, ...], error: ValidationError) -> str:
+    allowed = _allowed_keys(location[:-1])
+    close = difflib.get_close_matches(str(location[-1]), allowed, n=1)
+    return f" (did you mean '{close[0]}'?)" if close else f" (allowed: {', '.join(allowed)})"
+
+
+def _allowed_keys(location: tuple[Any, ...]) -> list[str]:
+    model: Any = PlanModel
+    for part in location:
+        if isinstance(part, int) or model is None:
+            continue
+        annotation = model.model_fields.get(str(part))
+        if annotation is None:
+            continue  # a key of a dict[str, Model]: the model stays the value's
+        model = _model_in(annotation.annotation)
+    return list(model.model_fields) if model is not None else []
+
+
+def _model_in(annotation: Any) -> Any:
+    """The pydantic model an annotation holds: itself, or inside list, dict or | None."""
+    if isinstance(annotation, type) and hasattr(annotation, "model_fields"):
+        return annotation
+    for inner in getattr(annotation, "__args__", ()):
+        found = _model_in(inner)
+        if found is not None:
+            return found
+    return None
+
+
+def _line_of(node: yaml.Node | None, location: tuple[Any, ...]) -> int | None:
+    """1-based line of the YAML node at a schema location (the nearest existing parent)."""
+    line = node.start_mark.line + 1 if node is not None else None
+    for part in location:
+        if isinstance(node, yaml.MappingNode):
+            match = next(((k, v) for k, v in node.value if k.value == str(part)), None)
+            if match is None:
+                return line
+            key, node = match
+            line = key.start_mark.line + 1
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+            line = node.start_mark.line + 1
+        else:
+            return line
+    return line
+
+
+def _checked(
+    model: PlanModel, dictionary: DataDictionary, node: yaml.Node | None, source: str, folder: Path
+) -> Plan:
+    known = {f.name for f in dictionary} | set(model.derived)
+    dates = {
+        f.name
+        for f in dictionary
+        if f.text_type is not None and f.text_type.name.startswith("date")
+    }
+    problems = [
+        f"{_at(node, location, source)}: {message}"
+        for location, message in (
+            *_expression_problems(model, known),
+            *_name_problems(_date_fields(model), dates, "is not a date field"),
+            *_name_problems(_variables(model), known, "is not a field or derived variable"),
+            *_name_problems(
+                ((("forms", f), f) for f in model.forms), set(dictionary.forms), "is not a form"
+            ),
+        )
+    ]
+    if problems:
+        raise PlanError("\n".join(problems))
+    rules = tuple(
+        Rule(
+            r.name,
+            parse_logic(r.check),
+            r.message,
+            r.severity,
+            parse_logic(r.applies) if r.applies else None,
+        )
+        for r in model.rules
+    )
+    forms = {form: parse_logic(text) for form, text in model.forms.items()}
+    return Plan(model, rules, forms, folder)
+
+
+def _expression_problems(
+    model: PlanModel, known: set[str]
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for location, text in _expressions(model):
+        try:
+            logic = parse_logic(text)
+        except LogicError as error:
+            yield location, f"{error.reason} at character {error.position}"
+            continue
+        for reference in logic.references:
+            if reference.field not in known and not reference.field.endswith("_complete"):
+                yield (
+                    location,
+                    (
+                        f"[{reference.field}] is neither a field of the dictionary nor a derived "
+                        f"variable{_close(reference.field, known)}"
+                    ),
+                )
+
+
+def _name_problems(
+    names: Iterator[tuple[tuple[Any, ...], str]], allowed: set[str], message: str
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for location, name in names:
+        if name not in allowed:
+            yield location, f"'{name}' {message}{_close(name, allowed)}"
+
+
+def _at(node: yaml.Node | None, location: tuple[Any, ...], source: str) -> str:
+    line = _line_of(node, location)
+    path = ".".join(str(p) for p in location)
+    return f"{source} line {line}: {path}" if line else f"{source}: {path}"
+
+
+def _close(name: str, options: set[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(options), n=1, cutoff=0.5)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def _endpoints(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], Any]]:
+    yield from ((("endpoints", name), e) for name, e in model.endpoints.items())
+    if model.follow_up is not None:
+        yield ("follow_up",), model.follow_up
+
+
+def _expressions(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for form, text in model.forms.items():
+        yield ("forms", form), text
+    yield ("population", "treated"), model.population.treated
+    for i, step in enumerate(model.population.flow):
+        yield ("population", "flow", i, "when"), step.when
+    for name, derived in model.derived.items():
+        for i, case in enumerate(derived.cases):
+            if case.when is not None:
+                yield ("derived", name, "cases", i, "when"), case.when
+    for i, rule in enumerate(model.rules):
+        yield ("rules", i, "check"), rule.check
+        if rule.applies:
+            yield ("rules", i, "applies"), rule.applies
+    yield from _endpoint_expressions(model)
+
+
+def _endpoint_expressions(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for location, endpoint in _endpoints(model):
+        yield (*location, "population"), endpoint.population
+        for kind in ("events", "competing"):
+            for i, event in enumerate(getattr(endpoint, kind)):
+                yield (*location, kind, i, "when"), event.when
+
+
+def _date_fields(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for i, step in enumerate(model.population.flow):
+        yield ("population", "flow", i, "date"), step.date
+    for location, endpoint in _endpoints(model):
+        yield (*location, "origin"), endpoint.origin
+        yield (*location, "censor"), endpoint.censor
+        for kind in ("events", "competing"):
+            for i, event in enumerate(getattr(endpoint, kind)):
+                yield (*location, kind, i, "date"), event.date
+
+
+def _variables(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for i, name in enumerate(model.characteristics):
+        yield ("characteristics", i), name
+    for i, name in enumerate(model.risk_factors):
+        yield ("risk_factors", i), name
+    for location, endpoint in _endpoints(model):
+        for i, name in enumerate(endpoint.compare_by):
+            yield (*location, "compare_by", i), name

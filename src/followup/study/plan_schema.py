@@ -1,0 +1,107 @@
+"""The analysis plan's schema: what a study folder's plan.yaml may say, and nothing else.
+
+Every mapping forbids unknown keys, so a typo is an error that names the key and suggests the
+nearest allowed one. Expressions are REDCap logic over the dictionary's fields and the plan's
+derived variables; ``followup.study.plan`` parses and cross-checks them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Case(_Strict):
+    """One value of a derived variable: where ``when`` holds (no ``when``: every other record)."""
+
+    when: str | None = None
+    value: str
+
+
+class Derived(_Strict):
+    """A variable computed per record: the first case whose condition holds gives its value."""
+
+    label: str
+    cases: list[Case] = Field(min_length=1)
+    order: list[str] | None = None  # level order for tables and the reference level (first)
+
+
+class Event(_Strict):
+    """An event of an endpoint: it happens where ``when`` holds, on the date in ``date``."""
+
+    name: str
+    when: str
+    date: str
+
+
+class Endpoint(_Strict):
+    """Time from ``origin`` to the first event, censored at ``censor`` (last contact)."""
+
+    label: str
+    population: str = ""
+    origin: str
+    events: list[Event] = Field(min_length=1)
+    competing: list[Event] = []  # competing events: the endpoint is a cumulative incidence
+    censor: str
+    compare_by: list[str] = []
+    time_points: list[float] | None = None  # in the report's time unit; default: reporting's
+
+
+class Rule(_Strict):
+    """A cross-field check, REDCap logic that must be true where ``applies`` is."""
+
+    name: str
+    check: str
+    message: str
+    severity: Literal["error", "warning"] = "error"
+    applies: str | None = None
+
+
+class Reporting(_Strict):
+    """How numbers are printed: both styles readers know, and the definitions stated."""
+
+    style: Literal["estimate_pm_se", "estimate_ci"] = "estimate_pm_se"
+    digits: int = Field(default=1, ge=0, le=3)
+    se_method: Literal["greenwood", "peto"] = "greenwood"
+    conf_type: Literal["log", "log-log", "plain"] = "log-log"
+    conf_level: float = Field(default=0.95, gt=0, lt=1)
+    time_unit: Literal["years", "months"] = "years"
+    time_points: list[float] = [3, 4, 5]
+    month_days: float = 365.25 / 12
+
+
+class Population(_Strict):
+    """Who is counted: the treated cohort and the flow shown in the patient-flow diagram."""
+
+    treated: str = ""
+    flow: list[Event] = []  # steps from the treated cohort: name, condition, and its date field
+
+
+class PlanModel(_Strict):
+    """plan.yaml."""
+
+    study: str
+    dictionary: str = "dictionary.csv"
+    forms: dict[str, str] = {}
+    population: Population = Population()
+    derived: dict[str, Derived] = {}
+    rules: list[Rule] = []
+    endpoints: dict[str, Endpoint] = Field(min_length=1)
+    characteristics: list[str] = []
+    risk_factors: list[str] = []
+    follow_up: Endpoint | None = None
+    reporting: Reporting = Reporting()
+
+    @model_validator(mode="after")
+    def _names_are_unique(self) -> PlanModel:
+        clash = set(self.derived) & set(self.endpoints)
+        if clash:
+            raise ValueError(
+                f"{', '.join(sorted(clash))} is both a derived variable and an endpoint"
+            )
+        return self

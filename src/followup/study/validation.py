@@ -1,0 +1,193 @@
+"""Validation of records against the dictionary and the plan's cross-field rules.
+
+Per field: type, range, choice, required-when-shown, and a value in a field its branching hides
+(REDCap's data-quality rule G). Across fields: the plan's rules, each a REDCap logic expression
+that must hold for every record where all the fields it names have values. The result is a list of
+findings a data manager can sort, print and send back to the hospitals.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import astuple, dataclass, fields
+from pathlib import Path
+from typing import Literal, Protocol
+
+from followup.study.dictionary import DataDictionary, Field
+from followup.study.logic import Logic
+from followup.study.values import limit_of, read_value
+
+Severity = Literal["error", "warning"]
+
+
+class RecordLike(Protocol):
+    """What validation needs of a record: its ID, its hospital and its raw values."""
+
+    @property
+    def record_id(self) -> str:
+        """The record's ID, as text."""
+
+    @property
+    def access_group(self) -> str:
+        """The hospital (data access group) it belongs to."""
+
+    @property
+    def values(self) -> Mapping[str, str]:
+        """Raw values by export column; missing means blank."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A cross-field rule: ``check`` must be true where ``applies`` is (default: always)."""
+
+    name: str
+    check: Logic
+    message: str
+    severity: Severity = "error"
+    applies: Logic | None = None
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem in one record."""
+
+    record: str
+    access_group: str
+    field: str
+    rule: str
+    message: str
+    severity: Severity
+
+
+def validate(
+    dictionary: DataDictionary,
+    records: Iterable[RecordLike],
+    rules: Sequence[Rule] = (),
+    form_logic: Mapping[str, Logic] | None = None,
+) -> list[Finding]:
+    """Every finding, record by record in file order, fields in dictionary order.
+
+    ``form_logic`` says when a whole form applies (MLL03: the relapse questionnaire only for
+    relapsed patients); fields of a form that does not apply are neither required nor expected.
+    """
+    findings: list[Finding] = []
+    for record in records:
+        values = record.values
+        applicable = {
+            form: (form_logic or {}).get(form) is None or (form_logic or {})[form].show(values)
+            for form in dictionary.forms
+        }
+        for field in dictionary:
+            if field.holds_data:
+                for rule, message, severity in _field_findings(
+                    field, values, applicable[field.form]
+                ):
+                    findings.append(
+                        Finding(
+                            record.record_id,
+                            record.access_group,
+                            field.name,
+                            rule,
+                            message,
+                            severity,
+                        )
+                    )
+        findings.extend(_rule_findings(record, rules))
+    return findings
+
+
+def _field_findings(
+    field: Field, values: Mapping[str, str], form_applies: bool
+) -> list[tuple[str, str, Severity]]:
+    present = _has_value(field, values)
+    shown = form_applies and field.branching.show(values)
+    if not shown:
+        if present:
+            why = (
+                "its form does not apply"
+                if not form_applies
+                else f"{field.branching.text} is false"
+            )
+            return [("hidden_value", f"has a value but is hidden ({why})", "warning")]
+        return []
+    if not present:
+        if field.required:
+            return [("required", f"'{field.label}' is required and blank", "error")]
+        return []
+    found: list[tuple[str, str, Severity]] = []
+    for column in field.export_columns:
+        try:
+            value = read_value(field, values.get(column, ""), column)
+        except ValueError as error:
+            found.append(("type" if not field.choices else "choice", str(error), "error"))
+            continue
+        found.extend(_range(field, value))
+    return found
+
+
+def _has_value(field: Field, values: Mapping[str, str]) -> bool:
+    """A checkbox has a value when an option is ticked; any other field when not blank."""
+    if field.field_type == "checkbox":
+        return any(values.get(c, "").strip() not in ("", "0") for c in field.export_columns)
+    return bool(values.get(field.name, "").strip())
+
+
+def _range(field: Field, value: object) -> list[tuple[str, str, Severity]]:
+    low, high = limit_of(field, "min"), limit_of(field, "max")
+    if value is None or (low is None and high is None):
+        return []
+    try:
+        below = low is not None and value < low  # type: ignore[operator]
+        above = high is not None and value > high  # type: ignore[operator]
+    except TypeError:
+        return []
+    if below or above:
+        span = f"{field.minimum or '…'} to {field.maximum or '…'}"
+        return [("range", f"{value} is outside {span}", "error")]
+    return []
+
+
+def _rule_findings(record: RecordLike, rules: Sequence[Rule]) -> list[Finding]:
+    found = []
+    for rule in rules:
+        values = record.values
+        if rule.applies is not None and not rule.applies.show(values):
+            continue
+        named = [r.column for r in rule.check.references]
+        if rule.applies is None and any(not values.get(c, "").strip() for c in named):
+            continue  # a rule between fields holds where the fields have values
+        if not rule.check.show(values):
+            shown = ", ".join(f"{c} = {values.get(c, '') or 'blank'}" for c in dict.fromkeys(named))
+            field = named[0] if named else ""
+            found.append(
+                Finding(
+                    record.record_id,
+                    record.access_group,
+                    field,
+                    rule.name,
+                    f"{rule.message} ({shown})",
+                    rule.severity,
+                )
+            )
+    return found
+
+
+def write_findings(findings: Sequence[Finding], path: str | Path) -> None:
+    """Findings as CSV, one per row, with a header."""
+    with Path(path).open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f.name for f in fields(Finding)])
+        writer.writerows(astuple(f) for f in findings)
+
+
+def findings_table(findings: Sequence[Finding]) -> str:
+    """Findings as an aligned plain-text table for a terminal."""
+    header = ("record", "hospital", "field", "rule", "severity", "message")
+    rows = [(f.record, f.access_group, f.field, f.rule, f.severity, f.message) for f in findings]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(5)]
+    lines = [
+        "  ".join(str(v).ljust(w) for v, w in zip(r[:5], widths, strict=True)) + "  " + r[5]
+        for r in [header, *rows]
+    ]
+    return "\n".join(lines)
