@@ -46,7 +46,8 @@ def test_the_mll03_plan_loads() -> None:
         ),
         (
             MINIMAL.replace("[vital_status]", "[vital]"),
-            r"plan line 6: endpoints.os.events.0.when: \[vital\] is neither a field .* \(did you mean "
+            r"plan line 6: endpoints.os.events.0.when: \[vital\] is neither a field .* "
+            r"\(did you mean "
             r"'vital_status'\?\)",
         ),
         (

@@ -1,4 +1,4 @@
-"""Validation findings: per field (type, range, choice, required when shown, hidden value) and rules."""
+"""Validation findings: per field (type, range, choice, required when shown, hidden) and rules."""
 
 from __future__ import annotations
 

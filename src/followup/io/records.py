@@ -16,20 +16,15 @@ from pathlib import Path
 
 from followup.io.record_headers import ColumnMap, map_columns
 from followup.study import DataDictionary, Problem
-from followup.study.errors import StudyError
+from followup.study.errors import ProblemsError
 from followup.study.values import FORM_STATUS, read_status, read_value
 
 
-class RecordsError(StudyError):
-    """A records file that cannot be imported; ``problems`` lists each by row and column."""
+class RecordsError(ProblemsError):
+    """A records file that cannot be imported; nothing of it was."""
 
     def __init__(self, source: str, problems: list[Problem]) -> None:
-        self.source = source
-        self.problems = tuple(problems)
-        shown = "\n".join(f"  {p}" for p in problems[:50])
-        more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
-        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{source}: nothing was imported; {count}:\n{shown}{more}")
+        super().__init__(source, problems, "nothing was imported;")
 
 
 @dataclass(frozen=True)
@@ -136,7 +131,7 @@ def _raw_value(
         if column in columns.statuses:
             read_status(raw)
         else:
-            read_value(columns.owner[column], raw, column)
+            read_value(columns.owner[column], raw)
     except ValueError as error:
         hint = ""
         if columns.labels and column in columns.statuses:

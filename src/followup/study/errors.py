@@ -35,16 +35,23 @@ class Problem:
         return f"{where}: {self.message}" if where else self.message
 
 
-class DictionaryError(StudyError):
-    """A data dictionary with problems; ``problems`` lists every one found, in file order."""
+class ProblemsError(StudyError):
+    """A file with located problems; ``problems`` lists every one found, in file order."""
 
-    def __init__(self, source: str, problems: list[Problem]) -> None:
+    def __init__(self, source: str, problems: list[Problem], what: str) -> None:
         self.source = source
         self.problems = tuple(problems)
         shown = "\n".join(f"  {p}" for p in problems[:50])
         more = f"\n  … and {len(problems) - 50} more" if len(problems) > 50 else ""
         count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
-        super().__init__(f"{source}: data dictionary has {count}:\n{shown}{more}")
+        super().__init__(f"{source}: {what} {count}:\n{shown}{more}")
+
+
+class DictionaryError(ProblemsError):
+    """A data dictionary with problems."""
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        super().__init__(source, problems, "data dictionary has")
 
 
 class LogicError(StudyError):

@@ -118,7 +118,7 @@ def _field_findings(
     found: list[tuple[str, str, Severity]] = []
     for column in field.export_columns:
         try:
-            value = read_value(field, values.get(column, ""), column)
+            value = read_value(field, values.get(column, ""))
         except ValueError as error:
             found.append(("type" if not field.choices else "choice", str(error), "error"))
             continue

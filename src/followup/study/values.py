@@ -10,10 +10,10 @@ from followup.study.text_types import Parsed
 FORM_STATUS = {"0": "Incomplete", "1": "Unverified", "2": "Complete"}
 
 
-def read_value(field: Field, raw: str, column: str | None = None) -> Parsed | None:
+def read_value(field: Field, raw: str) -> Parsed | None:
     """The value of ``raw`` for ``field`` (None when blank); ValueError says what was expected.
 
-    ``column`` is the export column for a checkbox option (its value is 0 or 1).
+    A checkbox's raw value is one option's column: 1 or 0.
     """
     text = raw.strip()
     if text == "":
