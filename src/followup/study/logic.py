@@ -8,7 +8,7 @@ and parentheses; ``and``/``or`` and field names ignore case.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from followup.study._logic_functions import FUNCTIONS
@@ -170,17 +170,16 @@ class _Parser:
         return node
 
     def _sum(self) -> _Node:
-        node = self._product()
-        while self.token.kind == "op" and self.token.text in "+-":
-            operator = self._take().text
-            node = _Binary(operator, node, self._product())
-        return node
+        return self._left_associative(("+", "-"), self._product)
 
     def _product(self) -> _Node:
-        node = self._unary()
-        while self.token.kind == "op" and self.token.text in "*/":
+        return self._left_associative(("*", "/"), self._unary)
+
+    def _left_associative(self, operators: tuple[str, ...], operand: Callable[[], _Node]) -> _Node:
+        node = operand()
+        while self.token.kind == "op" and self.token.text in operators:
             operator = self._take().text
-            node = _Binary(operator, node, self._unary())
+            node = _Binary(operator, node, operand())
         return node
 
     def _unary(self) -> _Node:
