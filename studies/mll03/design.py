@@ -12,8 +12,8 @@ numbers at risk at which someone died; the censorings fill the gaps. This script
    what the demo cohort reproduces instead (the report and README say so);
 2. finds the order of the 24 patients' deaths and censorings on which the overall figures and the
    three subgroup figures (age < 6 months; second SCT in and not in remission) all hold and the
-   two early relapses (who died, outside remission) die soonest, the remission log-rank not significant, and at least
-   one patient of every group still at risk at 5 years;
+   two early relapses (who died, outside remission) die soonest, with the remission log-rank not
+   significant and at least one patient of every group still at risk at 5 years;
 3. writes os_design.json, which synthetic.py turns into dates.
 
 Run: python design.py   (about a minute; the demo and the tests read the JSON it wrote)
@@ -58,7 +58,9 @@ def _beyond(survival: float, greenwood: float, figure: Figure) -> bool:
 def death_sequences(n: int, figures: Sequence[Figure]) -> Iterator[tuple[int | str, ...]]:
     """Every falling sequence of numbers at risk at a death, with '|' where each figure holds."""
 
-    def walk(top: int, s: float, g: float, path: tuple[int | str, ...], k: int) -> Iterator[tuple[int | str, ...]]:
+    def walk(
+        top: int, s: float, g: float, path: tuple[int | str, ...], k: int
+    ) -> Iterator[tuple[int | str, ...]]:
         if k == len(figures):
             yield path
             return
@@ -105,7 +107,7 @@ def subgroup_figure(name: str) -> Figure:
 
 @dataclass(frozen=True)
 class Relaxation:
-    """The one figure that cannot hold with the others, the nearest that can, and the proof's counts."""
+    """The figure that cannot hold with the others, the nearest that can, and the proof's counts."""
 
     figure: str
     published: Figure
@@ -114,11 +116,17 @@ class Relaxation:
 
 
 def prove() -> Relaxation:
-    """Count the sequences for each pair of overall figures and relax the one that no pair admits."""
+    """Count the sequences for each pair of overall figures; relax the one no pair admits."""
     figures = overall_figures()
     y3, y4, y5 = figures["3y"], figures["4y"], figures["5y"]
-    combos = {"3y": [y3], "4y": [y4], "5y": [y5], "3y+4y": [y3, y4], "3y+5y": [y3, y5],
-              "4y+5y": [y4, y5]}  # fmt: skip
+    combos = {
+        "3y": [y3],
+        "4y": [y4],
+        "5y": [y5],
+        "3y+4y": [y3, y4],
+        "3y+5y": [y3, y5],
+        "4y+5y": [y4, y5],
+    }
     counts = {name: sum(1 for _ in death_sequences(N, f)) for name, f in combos.items()}
     if counts["3y+5y"] or counts["4y+5y"] or not counts["3y+4y"]:
         raise SystemExit(f"the proof's premise does not hold: {counts}")
@@ -162,7 +170,13 @@ def members(died: Sequence[bool], end: int, size: int, figure: Figure) -> list[t
         at_risk = size - used
         if used < size and (not died[i] or at_risk > 1):
             if died[i]:
-                walk(i + 1, used + 1, s * (1 - 1 / at_risk), g + 1 / (at_risk * (at_risk - 1)), (*chosen, i))
+                walk(
+                    i + 1,
+                    used + 1,
+                    s * (1 - 1 / at_risk),
+                    g + 1 / (at_risk * (at_risk - 1)),
+                    (*chosen, i),
+                )
             else:
                 walk(i + 1, used + 1, s, g, (*chosen, i))
 
@@ -170,8 +184,10 @@ def members(died: Sequence[bool], end: int, size: int, figure: Figure) -> list[t
     return found
 
 
-def logrank_p(died: Sequence[bool], end: int, a: Sequence[int], b: Sequence[int], sizes: tuple[int, int]) -> float:
-    """Two-group log-rank p over distinct times in position order (positions ≥ end are censored later)."""
+def logrank_p(
+    died: Sequence[bool], end: int, a: Sequence[int], b: Sequence[int], sizes: tuple[int, int]
+) -> float:
+    """Two-group log-rank p over distinct times in position order (censored after `end`)."""
     at_risk = list(sizes)
     observed = expected = variance = 0.0
     group = {i: 0 for i in a} | {i: 1 for i in b}
@@ -220,10 +236,15 @@ def find_design(relaxed_5y: Figure) -> Design:
 
 
 def _remission_groups(died: list[bool], marks: list[int], young: tuple[int, ...]) -> Design | None:
-    """Disjoint remission groups, 2–4 patients without a second SCT, and two early deaths outside remission."""
+    """Disjoint remission groups, 2–4 patients without a second SCT, two early deaths outside CR."""
     end = marks[2]
-    in_cr = {k: members(died, end, k, subgroup_figure("second_sct_in_remission")) for k in range(12, 17)}
-    not_cr = {k: members(died, end, k, subgroup_figure("second_sct_not_in_remission")) for k in range(8, 13)}
+    in_cr = {
+        k: members(died, end, k, subgroup_figure("second_sct_in_remission")) for k in range(12, 17)
+    }
+    not_cr = {
+        k: members(died, end, k, subgroup_figure("second_sct_not_in_remission"))
+        for k in range(8, 13)
+    }
     deaths = [i for i in range(end) if died[i]]
     best: Design | None = None
     for k_cr, groups_cr in in_cr.items():
@@ -243,13 +264,22 @@ def _remission_groups(died: list[bool], marks: list[int], young: tuple[int, ...]
                     if p < 0.05 or after is None:
                         continue
                     young_set = set(young) | set(range(end, end + 19 - len(young)))
-                    best = Design(died, marks, young_set, set(a) | after[0], set(b) | after[1],
-                                  (early[0], early[1]), p)  # fmt: skip
+                    best = Design(
+                        died,
+                        marks,
+                        young_set,
+                        set(a) | after[0],
+                        set(b) | after[1],
+                        (early[0], early[1]),
+                        p,
+                    )
                     break
     return best
 
 
-def _place_after_last_mark(end: int, a: tuple[int, ...], b: tuple[int, ...], k_a: int, k_b: int) -> tuple[set[int], set[int]] | None:
+def _place_after_last_mark(
+    end: int, a: tuple[int, ...], b: tuple[int, ...], k_a: int, k_b: int
+) -> tuple[set[int], set[int]] | None:
     """Positions after the 5-year mark for the members each group still has at risk then."""
     later = list(range(end, N))
     need_a, need_b = k_a - len(a), k_b - len(b)
@@ -272,29 +302,49 @@ def months_after_relapse(died: Sequence[bool], marks: Sequence[int]) -> list[flo
 
 
 def main() -> None:
+    """Prove, search, and write os_design.json."""
     relaxation = prove()
     for name, count in relaxation.sequences.items():
         print(f"sequences of {N} patients on which the {name} figure(s) hold: {count}")
-    print(f"5-year figure {relaxation.published} holds with neither 3 nor 4 years; "
-          f"nearest printed 5-year figure that holds with both: {relaxation.reproduced}")  # fmt: skip
+    print(
+        f"5-year figure {relaxation.published} holds with neither 3 nor 4 years; "
+        f"nearest printed 5-year figure that holds with both: {relaxation.reproduced}"
+    )
     design = find_design(relaxation.reproduced)
     months = months_after_relapse(design.died, design.marks)
     patients = []
     for i in range(N):
-        status = "cr" if i in design.in_remission else "not_cr" if i in design.not_in_remission else "none"
-        patients.append({"months": months[i], "died": design.died[i], "under_6_months": i in design.under_6_months,
-                         "second_sct": status, "early": i in design.early})  # fmt: skip
+        status = (
+            "cr"
+            if i in design.in_remission
+            else "not_cr"
+            if i in design.not_in_remission
+            else "none"
+        )
+        patients.append(
+            {
+                "months": months[i],
+                "died": design.died[i],
+                "under_6_months": i in design.under_6_months,
+                "second_sct": status,
+                "early": i in design.early,
+            }
+        )
     out = {
         "month_days": 365.25 / 12,
-        "relaxation": {"figure": relaxation.figure,
-                       "published": dict(zip(("estimate", "se"), relaxation.published, strict=True)),
-                       "reproduced": dict(zip(("estimate", "se"), relaxation.reproduced, strict=True)),
-                       "sequences": relaxation.sequences},  # fmt: skip
+        "relaxation": {
+            "figure": relaxation.figure,
+            "published": dict(zip(("estimate", "se"), relaxation.published, strict=True)),
+            "reproduced": dict(zip(("estimate", "se"), relaxation.reproduced, strict=True)),
+            "sequences": relaxation.sequences,
+        },
         "remission_logrank_p": design.logrank_p,
         "patients": patients,
     }
     (HERE / "os_design.json").write_text(json.dumps(out, indent=1) + "\n")
-    print(f"wrote {HERE / 'os_design.json'}: log-rank p in vs not in remission = {design.logrank_p:.3f}")
+    print(
+        f"wrote {HERE / 'os_design.json'}: log-rank p, in vs not in CR = {design.logrank_p:.3f}"
+    )
 
 
 if __name__ == "__main__":

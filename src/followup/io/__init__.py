@@ -1,5 +1,13 @@
-"""Files in and out: REDCap record exports, and (later) Excel questionnaires."""
+"""Files in and out: REDCap record exports, read and written."""
 
+from followup.io.export import export_header, write_records
 from followup.io.records import RecordsError, RecordSet, load_records, read_records
 
-__all__ = ["RecordSet", "RecordsError", "load_records", "read_records"]
+__all__ = [
+    "RecordSet",
+    "RecordsError",
+    "export_header",
+    "load_records",
+    "read_records",
+    "write_records",
+]
