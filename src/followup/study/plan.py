@@ -222,6 +222,7 @@ def _expressions(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
     for form, text in model.forms.items():
         yield ("forms", form), text
     yield ("population", "treated"), model.population.treated
+    yield ("characteristics_of",), model.characteristics_of
     for i, step in enumerate(model.population.flow):
         yield ("population", "flow", i, "when"), step.when
     for name, derived in model.derived.items():
@@ -255,6 +256,9 @@ def _date_fields(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
 
 
 def _variables(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for i, step in enumerate(model.population.flow):
+        for j, name in enumerate(step.by):
+            yield ("population", "flow", i, "by", j), name
     for i, name in enumerate(model.characteristics):
         yield ("characteristics", i), name
     for i, name in enumerate(model.risk_factors):

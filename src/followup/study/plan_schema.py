@@ -75,11 +75,17 @@ class Reporting(_Strict):
     month_days: float = 365.25 / 12
 
 
+class FlowStep(Event):
+    """A step of the patient flow from the treated cohort, broken down by ``by`` in the diagram."""
+
+    by: list[str] = []
+
+
 class Population(_Strict):
     """Who is counted: the treated cohort and the flow shown in the patient-flow diagram."""
 
     treated: str = ""
-    flow: list[Event] = []  # steps from the treated cohort: name, condition, and its date field
+    flow: list[FlowStep] = []  # steps from the treated cohort: name, condition, its date field
 
 
 class PlanModel(_Strict):
@@ -93,7 +99,10 @@ class PlanModel(_Strict):
     rules: list[Rule] = []
     endpoints: dict[str, Endpoint] = Field(min_length=1)
     characteristics: list[str] = []
+    characteristics_of: str = ""  # whose characteristics the table shows (empty: the treated)
+    characteristics_label: str = "Patients"
     risk_factors: list[str] = []
+    risk_factors_for: str | None = None  # the endpoint of the Cox models (default: the first)
     follow_up: Endpoint | None = None
     reporting: Reporting = Reporting()
 
@@ -103,5 +112,10 @@ class PlanModel(_Strict):
         if clash:
             raise ValueError(
                 f"{', '.join(sorted(clash))} is both a derived variable and an endpoint"
+            )
+        if self.risk_factors_for is not None and self.risk_factors_for not in self.endpoints:
+            raise ValueError(
+                f"risk_factors_for: '{self.risk_factors_for}' is not one of the endpoints "
+                f"({', '.join(self.endpoints)})"
             )
         return self

@@ -1,0 +1,279 @@
+"""Survival estimates an endpoint's report needs: the curve, figures at time points, comparisons.
+
+Every figure keeps the Kaplan-Meier (or Aalen-Johansen) curve it was read from, so the plot, the
+table and the Results paragraph show the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from followup.analysis.dataset import StudyData, Variable
+from followup.analysis.endpoints import EndpointData
+from followup.study.plan_schema import Reporting
+from followup.survival import (
+    KaplanMeierCurve,
+    cumulative_incidence,
+    gray_test,
+    kaplan_meier,
+    logrank_test,
+)
+
+
+@dataclass(frozen=True)
+class AtTime:
+    """An estimate at one time point, in [0, 1]; None where nobody was followed that long."""
+
+    time: float
+    estimate: float | None
+    std_err: float | None
+    lower: float | None
+    upper: float | None
+    at_risk: int
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A step curve as drawn: times where it changes, its value, censor marks, numbers at risk."""
+
+    time: tuple[float, ...]
+    estimate: tuple[float, ...]
+    censor_times: tuple[float, ...]
+    censor_estimates: tuple[float, ...]
+    at_risk_times: tuple[float, ...]
+    at_risk: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class GroupEstimate:
+    """One group's patients, events, figures at the time points, median and curve."""
+
+    group: str
+    patients: int
+    events: int
+    at_times: tuple[AtTime, ...]
+    median: float | None
+    median_lower: float | None
+    median_upper: float | None
+    curve: Curve
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Groups of one variable compared: log-rank (or Gray's test for a cumulative incidence)."""
+
+    variable: str
+    label: str
+    groups: tuple[GroupEstimate, ...]
+    test: str
+    chisq: float | None
+    df: int | None
+    p: float | None
+    note: str
+
+
+def _optional(value: float) -> float | None:
+    return None if not np.isfinite(value) else float(value)
+
+
+def at_risk_grid(last_time: float, unit: str) -> tuple[float, ...]:
+    """The x ticks the numbers at risk are printed under: whole years (or 12-month steps)."""
+    step = 1.0 if unit == "years" else 12.0
+    return tuple(float(t) for t in np.arange(0.0, last_time + step * 0.999, step))
+
+
+def _km_group(
+    label: str, time: np.ndarray, event: np.ndarray, reporting: Reporting, unit: str
+) -> GroupEstimate:
+    fit = kaplan_meier(
+        time,
+        event,
+        se_method=reporting.se_method,
+        conf_type=reporting.conf_type,
+        conf_level=reporting.conf_level,
+    ).curve()
+    points = tuple(_at_time(fit, t) for t in reporting.time_points)
+    median = fit.median()
+    return GroupEstimate(
+        label,
+        len(time),
+        int(event.sum()),
+        points,
+        _optional(median.estimate[0]),
+        _optional(median.lower[0]),
+        _optional(median.upper[0]),
+        _km_curve(fit, unit),
+    )
+
+
+def _at_time(fit: KaplanMeierCurve, t: float) -> AtTime:
+    at_risk = int(fit.at_risk_at([t])[0])
+    everyone_died = len(fit.time) and fit.survival[-1] == 0
+    if not len(fit.time) or (t > fit.time[-1] and not everyone_died):
+        return AtTime(t, None, None, None, None, at_risk)  # nobody followed that long
+    row = fit.survival_at([t], extend=True)
+    return AtTime(
+        t,
+        float(row.survival[0]),
+        _optional(row.std_err[0]),
+        _optional(row.lower[0]),
+        _optional(row.upper[0]),
+        at_risk,
+    )
+
+
+def _km_curve(fit: KaplanMeierCurve, unit: str) -> Curve:
+    censored = fit.censored > 0
+    grid = at_risk_grid(float(fit.time[-1]) if len(fit.time) else 0.0, unit)
+    return Curve(
+        (0.0, *map(float, fit.time)),
+        (1.0, *map(float, fit.survival)),
+        tuple(map(float, fit.time[censored])),
+        tuple(map(float, fit.survival[censored])),
+        grid,
+        tuple(int(n) for n in fit.at_risk_at(grid)),
+    )
+
+
+def survival_estimates(
+    endpoint: EndpointData, data: StudyData, reporting: Reporting, compare_by: Sequence[str]
+) -> tuple[GroupEstimate, tuple[Comparison, ...]]:
+    """The whole population's Kaplan-Meier figures and each planned comparison."""
+    overall = _km_group("All patients", endpoint.time, endpoint.event, reporting, endpoint.unit)
+    comparisons = tuple(
+        _km_comparison(endpoint, data.variable(v), data.column(v), reporting) for v in compare_by
+    )
+    return overall, comparisons
+
+
+def _km_comparison(
+    endpoint: EndpointData, variable: Variable, column: pd.Series, reporting: Reporting
+) -> Comparison:
+    labels = column.reindex(endpoint.frame.index).fillna("")
+    known = labels != ""
+    levels = [lv for lv in variable.levels if (labels == lv).any()]
+    groups = tuple(
+        _km_group(
+            lv,
+            endpoint.time[(labels == lv).to_numpy()],
+            endpoint.event[(labels == lv).to_numpy()],
+            reporting,
+            endpoint.unit,
+        )
+        for lv in levels
+    )
+    missing = int((~known).sum())
+    note = (
+        f"{missing} patient(s) without a value for {variable.label.lower()} are not compared"
+        if missing
+        else ""
+    )
+    if len(levels) < 2 or sum(g.events for g in groups) == 0:
+        return Comparison(
+            variable.name,
+            variable.label,
+            groups,
+            "log-rank",
+            None,
+            None,
+            None,
+            (note + "; " if note else "")
+            + "fewer than two groups with patients, or no events: no test",
+        )
+    mask = known.to_numpy() & labels.isin(levels).to_numpy()
+    test = logrank_test(endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy())
+    return Comparison(
+        variable.name, variable.label, groups, "log-rank", test.chisq, test.df, test.p, note
+    )
+
+
+def incidence_estimates(
+    endpoint: EndpointData, data: StudyData, reporting: Reporting, compare_by: Sequence[str]
+) -> tuple[GroupEstimate, tuple[Comparison, ...]]:
+    """Cumulative incidence of the event (cause 1) with the competing event (cause 2), as cmprsk."""
+    overall = _cif_group("All patients", endpoint.time, endpoint.event, reporting, endpoint.unit)
+    comparisons = []
+    for name in compare_by:
+        variable = data.variable(name)
+        labels = data.column(name).reindex(endpoint.frame.index).fillna("")
+        levels = [lv for lv in variable.levels if (labels == lv).any()]
+        groups = tuple(
+            _cif_group(
+                lv,
+                endpoint.time[(labels == lv).to_numpy()],
+                endpoint.event[(labels == lv).to_numpy()],
+                reporting,
+                endpoint.unit,
+            )
+            for lv in levels
+        )
+        mask = labels.isin(levels).to_numpy()
+        if len(levels) < 2 or not (endpoint.event[mask] == 1).any():
+            comparisons.append(
+                Comparison(
+                    name,
+                    variable.label,
+                    groups,
+                    "Gray",
+                    None,
+                    None,
+                    None,
+                    "fewer than two groups with patients, or no events: no test",
+                )
+            )
+            continue
+        test = gray_test(endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy())
+        cause = test.causes.index(1)
+        comparisons.append(
+            Comparison(
+                name,
+                variable.label,
+                groups,
+                "Gray",
+                float(test.statistic[cause]),
+                int(test.df),
+                float(test.p[cause]),
+                "",
+            )
+        )
+    return overall, tuple(comparisons)
+
+
+def _cif_group(
+    label: str, time: np.ndarray, event: np.ndarray, reporting: Reporting, unit: str
+) -> GroupEstimate:
+    fit = cumulative_incidence(time, event, conf_level=reporting.conf_level).curve(1)
+    last = float(fit.time[-1]) if len(fit.time) else 0.0
+    points = []
+    for t in reporting.time_points:
+        at_risk = int((time >= t).sum())
+        if t > last:
+            points.append(AtTime(t, None, None, None, None, at_risk))
+            continue
+        row = fit.at([t]).iloc[0]
+        points.append(
+            AtTime(
+                t,
+                float(row["estimate"]),
+                float(np.sqrt(row["variance"])),
+                _optional(row["lower"]),
+                _optional(row["upper"]),
+                at_risk,
+            )
+        )
+    grid = at_risk_grid(last, unit)
+    curve = Curve(
+        (0.0, *map(float, fit.time)),
+        (0.0, *map(float, fit.estimate)),
+        (),
+        (),
+        grid,
+        tuple(int((time >= t).sum()) for t in grid),
+    )
+    return GroupEstimate(
+        label, len(time), int((event == 1).sum()), tuple(points), None, None, None, curve
+    )
