@@ -1,0 +1,9 @@
+"""The report: one self-contained HTML file and a PDF, figures as PNG and SVG, tables as CSV.
+
+Everything is drawn from a ``StudyResults``; nothing here computes a statistic.
+"""
+
+from followup.report.build import ReportFiles, render_html, write_report
+from followup.report.paragraph import results_paragraph
+
+__all__ = ["ReportFiles", "render_html", "results_paragraph", "write_report"]

@@ -1,0 +1,138 @@
+"""Writing a study's report: results.json, figures, tables, one self-contained HTML file, a PDF."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
+
+import jinja2
+
+from followup.analysis import EndpointResult, StudyResults
+from followup.analysis.estimates import GroupEstimate
+from followup.report.figures import FigureFiles, survival_figure, write_figure
+from followup.report.flow_diagram import flow_figure
+from followup.report.methods import methods
+from followup.report.paragraph import results_paragraph
+from followup.report.tables import Table, all_tables, write_tables
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class ReportFiles:
+    """Where everything was written."""
+
+    folder: Path
+    html: Path
+    pdf: Path | None
+    results_json: Path
+    figures: tuple[FigureFiles, ...]
+    tables: tuple[Table, ...]
+
+
+def write_report(
+    results: StudyResults,
+    folder: str | Path,
+    *,
+    notes: Sequence[str] = (),
+    pdf: bool = True,
+    progress: Progress = lambda _: None,
+) -> ReportFiles:
+    """Everything into ``folder``: report.html, report.pdf, results.json, figures/, tables/."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    progress("results.json")
+    results_json = results.write_json(folder / "results.json")
+    progress("figures")
+    figures = tuple(_figures(results, folder / "figures"))
+    progress("tables")
+    tables = tuple(write_tables(all_tables(results), folder / "tables"))
+    progress("report.html")
+    html = render_html(results, figures, tables, notes)
+    html_path = folder / "report.html"
+    html_path.write_text(html, encoding="utf-8")
+    pdf_path = None
+    if pdf:
+        progress("report.pdf")
+        import weasyprint  # a heavy import, only when a PDF is wanted
+
+        pdf_path = folder / "report.pdf"
+        weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(pdf_path)
+    return ReportFiles(folder, html_path, pdf_path, results_json, figures, tables)
+
+
+def _figures(results: StudyResults, folder: Path) -> list[FigureFiles]:
+    written = [write_figure(flow_figure(results.flow), folder, "patient_flow", "Patient flow")]
+    for endpoint in results.endpoints:
+        written.append(_figure(endpoint, results, folder, None))
+        written += [_figure(endpoint, results, folder, k) for k in range(len(endpoint.comparisons))]
+    return written
+
+
+def _figure(
+    endpoint: EndpointResult, results: StudyResults, folder: Path, k: int | None
+) -> FigureFiles:
+    incidence = endpoint.kind == "incidence"
+    y_label = "Cumulative incidence" if incidence else "Survival"
+    groups: tuple[GroupEstimate, ...]
+    if k is None:
+        groups, title, name, p, test = (endpoint.overall,), endpoint.label, endpoint.name, None, ""
+    else:
+        comparison = endpoint.comparisons[k]
+        groups, p, test = comparison.groups, comparison.p, comparison.test
+        title, name = (
+            f"{endpoint.label} by {comparison.label.lower()}",
+            f"{endpoint.name}_by_{comparison.variable}",
+        )
+    figure = survival_figure(
+        groups,
+        title=title,
+        unit=endpoint.unit,
+        y_label=y_label,
+        p=p,
+        test=test,
+        incidence=incidence,
+    )
+    return write_figure(figure, folder, name, title)
+
+
+def render_html(
+    results: StudyResults,
+    figures: Sequence[FigureFiles],
+    tables: Sequence[Table],
+    notes: Sequence[str],
+) -> str:
+    """The self-contained report: styles and figures inline, no file beside it needed."""
+    template_dir = files("followup.report") / "templates"
+    environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["b64"] = lambda text: base64.b64encode(text.encode("utf-8")).decode("ascii")
+    template = environment.from_string(
+        (template_dir / "report.html.j2").read_text(encoding="utf-8")
+    )
+    exclusions = [
+        f"{e.label}: record {x.record} — {x.reason}" for e in results.endpoints for x in e.excluded
+    ]
+    analysis_notes = [f"{f.label}: {f.note}" for f in results.risk_factors if f.note]
+    analysis_notes += [
+        f"{e.label} by {c.label.lower()}: {c.note}"
+        for e in results.endpoints
+        for c in e.comparisons
+        if c.note
+    ]
+    return template.render(
+        results=results,
+        css=(template_dir / "report.css").read_text(encoding="utf-8"),
+        source_name=Path(results.source).name,
+        generated=dt.date.today().isoformat(),
+        notes=list(notes),
+        paragraph=results_paragraph(results),
+        tables=tables,
+        figures=figures,
+        methods=methods(results),
+        exclusions=exclusions,
+        analysis_notes=analysis_notes,
+    )
