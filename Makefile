@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install test lint unit bench reference clean
+.PHONY: install demo test lint unit bench reference clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -20,11 +20,15 @@ $(UV):
 
 install: .venv/.installed
 
+# The MLL03 demo: synthetic cohort → validation → analysis → out/demo/report.html and report.pdf.
+demo: install
+	$(RUN) followup demo --out out/demo
+
 test: install lint unit
 
 lint: install
-	$(RUN) ruff check src tests benchmarks
-	$(RUN) ruff format --check src tests benchmarks
+	$(RUN) ruff check src tests benchmarks studies
+	$(RUN) ruff format --check src tests benchmarks studies
 	$(RUN) lint-imports
 	$(RUN) mypy
 

@@ -1,0 +1,272 @@
+"""The ``followup`` command: demo, validate, analyze.
+
+Exit status: 0 done; 1 validation found errors in the records; 2 bad usage or an input that cannot
+be read (the message names the file, row and column). Messages go to stderr, never a traceback
+(``--debug`` shows one, for a bug report).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from followup.analysis import AnalysisError, analyze
+from followup.cli.demo import demo_notes, write_demo_records
+from followup.io import RecordSet, load_records
+from followup.study import DataDictionary, StudyError, load_dictionary
+from followup.study.plan import Plan, load_plan
+from followup.study.validation import Finding, findings_table, validate, write_findings
+
+DONE, FINDINGS, BAD_INPUT = 0, 1, 2
+_EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+class Steps:
+    """The progress display: one line per long step on stderr, with how long it took."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.start = time.perf_counter()
+
+    def __call__(self, what: str) -> None:
+        """Say what starts now."""
+        if not self.quiet:
+            click.echo(f"  [{time.perf_counter() - self.start:5.1f} s] {what}", err=True)
+
+
+def _run(action: Callable[[], int], debug: bool) -> None:
+    """Run a command; known errors become a message and status 2."""
+    try:
+        status = action()
+    except (
+        StudyError,
+        AnalysisError,
+        FileNotFoundError,
+        PermissionError,
+        IsADirectoryError,
+    ) as error:
+        click.echo(f"error: {error}", err=True)
+        status = BAD_INPUT
+    except Exception as error:  # a bug: say so plainly, without a traceback unless asked
+        if debug:
+            raise
+        click.echo(
+            f"internal error ({type(error).__name__}: {error}); rerun with --debug and report it",
+            err=True,
+        )
+        status = BAD_INPUT
+    sys.exit(status)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="followup")
+def cli() -> None:
+    """Followup: a study's follow-up questionnaire, from REDCap files to a journal-ready report."""
+
+
+def _common(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")(
+        function
+    )
+    return click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")(
+        function
+    )
+
+
+@cli.command()
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("out/demo"),
+    show_default=True,
+    help="Folder for the records, report and results.",
+)
+@click.option("--no-pdf", is_flag=True, help="Write the HTML report only.")
+@_common
+def demo(out: Path, no_pdf: bool, quiet: bool, debug: bool) -> None:
+    """Generate the synthetic MLL03 cohort, validate, analyse and report it."""
+
+    def action() -> int:
+        steps = Steps(quiet)
+        out.mkdir(parents=True, exist_ok=True)
+        steps("generating the synthetic MLL03 cohort (63 patients, 20 hospitals)")
+        dictionary_path, records_path, plan_path = write_demo_records(out)
+        return _analyze(
+            dictionary_path, records_path, plan_path, out, steps, pdf=not no_pdf, notes=demo_notes()
+        )
+
+    _run(action, debug)
+
+
+@cli.command(name="validate")
+@click.option(
+    "--dictionary",
+    "-d",
+    "dictionary_path",
+    type=_EXISTING,
+    required=True,
+    help="REDCap data dictionary (CSV).",
+)
+@click.option(
+    "--records",
+    "-r",
+    "records_path",
+    type=_EXISTING,
+    required=True,
+    help="REDCap raw or label export of the records (CSV).",
+)
+@click.option(
+    "--plan",
+    "-p",
+    "plan_path",
+    type=_EXISTING,
+    help="Analysis plan (YAML): adds its cross-field rules.",
+)
+@click.option(
+    "--findings",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the findings as CSV here.",
+)
+@_common
+def validate_command(
+    dictionary_path: Path,
+    records_path: Path,
+    plan_path: Path | None,
+    findings: Path | None,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Check records against the dictionary (and the plan's rules); list every finding."""
+
+    def action() -> int:
+        steps = Steps(quiet)
+        dictionary, records, plan = _load(dictionary_path, records_path, plan_path, steps)
+        found = _findings(dictionary, records, plan)
+        if findings is not None:
+            write_findings(found, findings)
+        _print_findings(found, len(records))
+        return FINDINGS if any(f.severity == "error" for f in found) else DONE
+
+    _run(action, debug)
+
+
+@cli.command(name="analyze")
+@click.option(
+    "--dictionary",
+    "-d",
+    "dictionary_path",
+    type=_EXISTING,
+    required=True,
+    help="REDCap data dictionary (CSV).",
+)
+@click.option(
+    "--records",
+    "-r",
+    "records_path",
+    type=_EXISTING,
+    required=True,
+    help="REDCap raw or label export of the records (CSV).",
+)
+@click.option(
+    "--plan", "-p", "plan_path", type=_EXISTING, required=True, help="Analysis plan (YAML)."
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(file_okay=False, path_type=Path),
+    required=True,
+    help="Folder for report.html, report.pdf, results.json, figures/ and tables/.",
+)
+@click.option("--no-pdf", is_flag=True, help="Write the HTML report only.")
+@_common
+def analyze_command(
+    dictionary_path: Path,
+    records_path: Path,
+    plan_path: Path,
+    out: Path,
+    no_pdf: bool,
+    quiet: bool,
+    debug: bool,
+) -> None:
+    """Validate, run the plan and write the report; records with errors stop it (status 1)."""
+    _run(
+        lambda: _analyze(
+            dictionary_path, records_path, plan_path, out, Steps(quiet), pdf=not no_pdf
+        ),
+        debug,
+    )
+
+
+def _load(
+    dictionary_path: Path, records_path: Path, plan_path: Path | None, steps: Steps
+) -> tuple[DataDictionary, RecordSet, Plan | None]:
+    steps(f"reading the data dictionary {dictionary_path}")
+    dictionary = load_dictionary(dictionary_path)
+    plan = None
+    if plan_path is not None:
+        steps(f"reading the analysis plan {plan_path}")
+        plan = load_plan(plan_path, dictionary)
+    steps(f"reading the records {records_path}")
+    return dictionary, load_records(records_path, dictionary), plan
+
+
+def _findings(dictionary: DataDictionary, records: RecordSet, plan: Plan | None) -> list[Finding]:
+    if plan is None:
+        return validate(dictionary, records)
+    return validate(dictionary, records, plan.rules, plan.form_logic)
+
+
+def _print_findings(found: Sequence[Finding], count: int) -> None:
+    errors = sum(f.severity == "error" for f in found)
+    if found:
+        click.echo(findings_table(found))
+    click.echo(f"{count} records: {errors} error(s), {len(found) - errors} warning(s)", err=True)
+
+
+def _analyze(
+    dictionary_path: Path,
+    records_path: Path,
+    plan_path: Path,
+    out: Path,
+    steps: Steps,
+    *,
+    pdf: bool,
+    notes: Sequence[str] = (),
+) -> int:
+    from followup.report import write_report  # matplotlib and the templates load only here
+
+    dictionary, records, plan = _load(dictionary_path, records_path, plan_path, steps)
+    assert plan is not None
+    steps("validating")
+    found = _findings(dictionary, records, plan)
+    out.mkdir(parents=True, exist_ok=True)
+    if found:
+        write_findings(found, out / "findings.csv")
+    if any(f.severity == "error" for f in found):
+        _print_findings(found, len(records))
+        click.echo(
+            f"not analysed: fix the errors above (also in {out / 'findings.csv'}) and run again",
+            err=True,
+        )
+        return FINDINGS
+    steps("analysing")
+    results = analyze(records, plan)
+    files = write_report(
+        results, out, notes=notes, pdf=pdf, progress=lambda what: steps(f"writing {what}")
+    )
+    steps("done")
+    click.echo(f"report: {files.html}")
+    if files.pdf is not None:
+        click.echo(f"pdf:    {files.pdf}")
+    click.echo(f"data:   {files.results_json}")
+    return DONE
+
+
+def main() -> None:
+    """The console-script entry point."""
+    cli(prog_name="followup")
