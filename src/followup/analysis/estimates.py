@@ -168,7 +168,7 @@ def _km_comparison(
     )
     missing = int((~known).sum())
     note = (
-        f"{missing} patient(s) without a value for {variable.label.lower()} are not compared"
+        f"{missing} patient(s) without a value for “{variable.label}” are not compared"
         if missing
         else ""
     )

@@ -67,7 +67,7 @@ def _one(data: StudyData, endpoint: EndpointData, name: str, conf_level: float) 
     )
     missing = int((~mask).sum())
     note = (
-        f"{missing} patient(s) without a value for {variable.label.lower()} are left out; "
+        f"{missing} patient(s) without a value for “{variable.label}” are left out; "
         if missing
         else ""
     )

@@ -63,7 +63,7 @@ def _run(action: Callable[[], int], debug: bool) -> None:
     sys.exit(status)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="followup", context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="followup")
 def cli() -> None:
     """Followup: a study's follow-up questionnaire, from REDCap files to a journal-ready report."""
@@ -103,7 +103,7 @@ def demo(out: Path, no_pdf: bool, quiet: bool, debug: bool) -> None:
     _run(action, debug)
 
 
-@cli.command(name="validate")
+@cli.command(name="validate", short_help="Check records; list every finding.")
 @click.option(
     "--dictionary",
     "-d",
@@ -155,7 +155,7 @@ def validate_command(
     _run(action, debug)
 
 
-@cli.command(name="analyze")
+@cli.command(name="analyze", short_help="Validate, analyse and write the report.")
 @click.option(
     "--dictionary",
     "-d",
