@@ -12,7 +12,7 @@ import pypdfium2
 import pytest
 
 from followup.analysis import StudyResults
-from followup.report import ReportFiles, results_paragraph
+from followup.report import ReportFiles, results_paragraphs
 
 
 def test_every_file_is_written(mll03_report: ReportFiles) -> None:
@@ -36,7 +36,7 @@ def test_html_is_self_contained(mll03_report: ReportFiles) -> None:
 def test_results_paragraph_states_the_published_figures(
     mll03_report: ReportFiles, mll03_results: StudyResults, published: dict
 ) -> None:
-    paragraph = " ".join(results_paragraph(mll03_results))
+    paragraph = " ".join(results_paragraphs(mll03_results))
     table = published["overall_survival_after_relapse"]
     for year in ("3y", "4y"):
         wanted = table["all_24"][year]
@@ -46,7 +46,9 @@ def test_results_paragraph_states_the_published_figures(
     assert f"mean follow-up, {published['cohort']['mean_follow_up_months']} months" in paragraph
     assert f"{published['cohort']['relapsed_after_cr1']} of" in paragraph
     assert "in 3 (12.5%)" in paragraph.replace("before first SCT in 3", "in 3")
-    assert html.escape(paragraph, quote=False) in mll03_report.html.read_text().replace("\n", " ")
+    page = mll03_report.html.read_text()
+    for text in results_paragraphs(mll03_results):
+        assert f'<p class="paragraph">{html.escape(text, quote=False)}</p>' in page
 
 
 def _numbers_in(value: object) -> set[str]:
@@ -72,7 +74,7 @@ def test_every_number_in_the_paragraph_comes_from_the_results(
     mll03_results: StudyResults, mll03_report: ReportFiles
 ) -> None:
     known = _numbers_in(json.loads(mll03_report.results_json.read_text()))
-    paragraph = " ".join(results_paragraph(mll03_results))
+    paragraph = " ".join(results_paragraphs(mll03_results))
     paragraph = re.sub(r"P < \.\d+", "", paragraph)  # thresholds, not results
     printed = re.findall(r"(?<![\w.])\.?\d+(?:\.\d+)?", paragraph)
     unknown = [n for n in printed if n not in known and "0" + n not in known]
@@ -98,7 +100,7 @@ def test_the_other_style_prints_confidence_intervals(
 ) -> None:
     reporting = mll03_results.reporting.model_copy(update={"style": style})
     other = StudyResults(**{**mll03_results.__dict__, "reporting": reporting})
-    paragraph = " ".join(results_paragraph(other))
+    paragraph = " ".join(results_paragraphs(other))
     at = mll03_results.endpoint("os_after_relapse").overall.at_times[0]
     assert at.lower is not None
     assert at.upper is not None

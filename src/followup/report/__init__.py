@@ -4,6 +4,6 @@ Everything is drawn from a ``StudyResults``; nothing here computes a statistic.
 """
 
 from followup.report.build import ReportFiles, render_html, write_report
-from followup.report.paragraph import results_paragraph
+from followup.report.paragraph import results_paragraphs
 
-__all__ = ["ReportFiles", "render_html", "results_paragraph", "write_report"]
+__all__ = ["ReportFiles", "render_html", "results_paragraphs", "write_report"]

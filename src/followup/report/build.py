@@ -16,7 +16,7 @@ from followup.analysis.estimates import GroupEstimate
 from followup.report.figures import FigureFiles, survival_figure, write_figure
 from followup.report.flow_diagram import flow_figure
 from followup.report.methods import methods
-from followup.report.paragraph import results_paragraph
+from followup.report.paragraph import results_paragraphs
 from followup.report.tables import Table, all_tables, write_tables
 
 Progress = Callable[[str], None]
@@ -129,7 +129,7 @@ def render_html(
         source_name=Path(results.source).name,
         generated=dt.date.today().isoformat(),
         notes=list(notes),
-        paragraph=results_paragraph(results),
+        paragraph=results_paragraphs(results),
         tables=tables,
         figures=figures,
         methods=methods(results),

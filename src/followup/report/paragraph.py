@@ -13,13 +13,12 @@ from followup.analysis.estimates import Comparison, GroupEstimate
 from followup.report.numbers import count_word, figure, hazard_ratio, lowered, p_value, time_label
 
 
-def results_paragraph(results: StudyResults) -> list[str]:
-    """Sentences of the Results section, in reading order."""
-    sentences = [_cohort(results), *_flow(results), *_characteristics(results)]
-    for endpoint in results.endpoints:
-        sentences += _endpoint(endpoint, results)
-    sentences += _risk_factors(results)
-    return [s for s in sentences if s]
+def results_paragraphs(results: StudyResults) -> list[str]:
+    """The Results section's paragraphs: the cohort, then one per endpoint, then risk factors."""
+    groups = [[_cohort(results), *_flow(results), *_characteristics(results)]]
+    groups += [_endpoint(endpoint, results) for endpoint in results.endpoints]
+    groups.append(_risk_factors(results))
+    return [" ".join(s for s in sentences if s) for sentences in groups if any(sentences)]
 
 
 def _cohort(results: StudyResults) -> str:
