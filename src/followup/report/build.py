@@ -16,6 +16,7 @@ from followup.analysis.estimates import GroupEstimate
 from followup.report.figures import FigureFiles, survival_figure, write_figure
 from followup.report.flow_diagram import flow_figure
 from followup.report.methods import methods
+from followup.report.numbers import lowered
 from followup.report.paragraph import results_paragraphs
 from followup.report.tables import Table, all_tables, write_tables
 
@@ -85,7 +86,7 @@ def _figure(
         comparison = endpoint.comparisons[k]
         groups, p, test = comparison.groups, comparison.p, comparison.test
         title, name = (
-            f"{endpoint.label} by {comparison.label.lower()}",
+            f"{endpoint.label} by {lowered(comparison.label)}",
             f"{endpoint.name}_by_{comparison.variable}",
         )
     figure = survival_figure(
@@ -118,7 +119,7 @@ def render_html(
     ]
     analysis_notes = [f"{f.label}: {f.note}" for f in results.risk_factors if f.note]
     analysis_notes += [
-        f"{e.label} by {c.label.lower()}: {c.note}"
+        f"{e.label} by {lowered(c.label)}: {c.note}"
         for e in results.endpoints
         for c in e.comparisons
         if c.note

@@ -8,6 +8,7 @@ HTML and PDF report, and for journals that take vector art).
 from __future__ import annotations
 
 import io
+import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,7 +60,9 @@ def survival_figure(
     """The curves, censor marks, legend with P, and the numbers-at-risk table beneath."""
     rows = len(groups)
     figure = plt.figure(figsize=(6.4, 4.2 + 0.22 * rows))
-    axes = figure.add_axes((0.13, 0.16 + 0.05 * rows, 0.82, 0.72 - 0.05 * rows))
+    longest = max((len(_short(g.group)) for g in groups), default=8)
+    left = max(0.13, 0.03 + 0.011 * longest)  # room for the at-risk row names left of the axis
+    axes = figure.add_axes((left, 0.16 + 0.05 * rows, 0.95 - left, 0.72 - 0.05 * rows))
     last = max((g.curve.time[-1] for g in groups), default=1.0)
     ticks = groups[0].curve.at_risk_times if groups else (0.0,)
     for k, group in enumerate(groups):
@@ -91,7 +94,7 @@ def survival_figure(
     axes.set_xticklabels([f"{t:g}" for t in ticks])
     axes.set_xlabel(f"Time ({unit})")
     axes.set_ylabel(y_label + " (%)")
-    axes.set_title(title, loc="left", fontsize=10, fontweight="bold")
+    axes.set_title(textwrap.fill(title, 64), loc="left", fontsize=10, fontweight="bold")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     if rows > 1:
         axes.legend(
@@ -114,14 +117,18 @@ def _at_risk_table(
     for k, group in enumerate(groups):
         y = box.y0 - 0.085 - 0.045 * (k + 1)
         colour = COLOURS[k % len(COLOURS)] if len(groups) > 1 else "black"
-        name = group.group if len(group.group) <= 16 else group.group[:15] + "…"
-        figure.text(0.01, y, name, fontsize=7.5, color=colour)
+        figure.text(0.01, y, _short(group.group), fontsize=7.5, color=colour)
         for t, n in zip(group.curve.at_risk_times, group.curve.at_risk, strict=True):
             if t in ticks:
                 x = box.x0 + box.width * (t - axes.get_xlim()[0]) / (
                     axes.get_xlim()[1] - axes.get_xlim()[0]
                 )
                 figure.text(x, y, str(n), fontsize=7.5, ha="center", color=colour)
+
+
+def _short(name: str) -> str:
+    """A group's name as the at-risk table has room for it."""
+    return name if len(name) <= 18 else name[:17] + "…"
 
 
 def write_figure(figure: Figure, folder: Path, name: str, title: str) -> FigureFiles:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from followup.analysis import EndpointResult, StudyResults
-from followup.report.numbers import figure, hazard_ratio, p_value, time_label
+from followup.report.numbers import figure, hazard_ratio, lowered, p_value, time_label
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def all_tables(results: StudyResults) -> list[Table]:
         Table("patient_flow", "Patient flow, counts", flow_table(results)),
         Table(
             "characteristics",
-            f"Characteristics of {results.characteristics_label.lower()} "
+            f"Characteristics of {lowered(results.characteristics_label)} "
             f"(n = {results.characteristics_patients})",
             characteristics_table(results),
         ),
@@ -178,7 +178,7 @@ def all_tables(results: StudyResults) -> list[Table]:
         tables.append(
             Table(
                 "risk_factors",
-                f"Univariable Cox models for {target.lower()}",
+                f"Univariable Cox models for {lowered(target)}",
                 risk_factor_table(results),
             )
         )
