@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from followup.survival import (
+    CollinearityError,
     cox_ph,
     cumulative_incidence,
     gray_test,
@@ -87,3 +88,16 @@ def test_tiny_inputs(n: int) -> None:
     """One or two subjects once produced empty arrays where a scalar was expected."""
     fit = kaplan_meier(np.arange(1, n + 1), np.ones(n, dtype=int)).curves[0]
     assert fit.survival[-1] == 0
+
+
+def test_a_level_with_nobody_at_risk_at_any_death() -> None:
+    """Its information is exactly 0, and the rank check let an all-zero diagonal through.
+
+    numpy then raised LinAlgError; R's cholesky2 falls back to toler itself and calls the column
+    singular, and so does Followup now.
+    """
+    time = [0.816, 0.4, 3.803, 1.796, 2.571]
+    event = [0, 0, 1, 1, 0]
+    group = ["after", "before", "after", "after", "after"]  # 'before' leaves before any death
+    with pytest.raises(CollinearityError, match="group=before"):
+        cox_ph(time, event, {"group": group}, reference={"group": "after"})

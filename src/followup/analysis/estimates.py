@@ -17,6 +17,7 @@ from followup.analysis.endpoints import EndpointData
 from followup.study.plan_schema import Reporting
 from followup.survival import (
     KaplanMeierCurve,
+    SurvivalError,
     cumulative_incidence,
     gray_test,
     kaplan_meier,
@@ -86,9 +87,18 @@ def at_risk_grid(last_time: float, unit: str) -> tuple[float, ...]:
     return tuple(float(t) for t in np.arange(0.0, last_time + step * 0.999, step))
 
 
+def _empty_group(label: str, reporting: Reporting) -> GroupEstimate:
+    """A group nobody is in: every figure missing, a flat curve."""
+    points = tuple(AtTime(t, None, None, None, None, 0) for t in reporting.time_points)
+    curve = Curve((0.0,), (1.0,), (), (), (0.0,), (0,))
+    return GroupEstimate(label, 0, 0, points, None, None, None, curve)
+
+
 def _km_group(
     label: str, time: np.ndarray, event: np.ndarray, reporting: Reporting, unit: str
 ) -> GroupEstimate:
+    if not len(time):
+        return _empty_group(label, reporting)
     fit = kaplan_meier(
         time,
         event,
@@ -185,7 +195,22 @@ def _km_comparison(
             + "fewer than two groups with patients, or no events: no test",
         )
     mask = known.to_numpy() & labels.isin(levels).to_numpy()
-    test = logrank_test(endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy())
+    try:
+        test = logrank_test(
+            endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy()
+        )
+    except SurvivalError as error:  # e.g. one group has nobody at risk at any death
+        reason = f"no test: {error}"
+        return Comparison(
+            variable.name,
+            variable.label,
+            groups,
+            "log-rank",
+            None,
+            None,
+            None,
+            f"{note}; {reason}" if note else reason,
+        )
     return Comparison(
         variable.name, variable.label, groups, "log-rank", test.chisq, test.df, test.p, note
     )
@@ -226,7 +251,17 @@ def incidence_estimates(
                 )
             )
             continue
-        test = gray_test(endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy())
+        try:
+            test = gray_test(
+                endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy()
+            )
+        except SurvivalError as error:
+            comparisons.append(
+                Comparison(
+                    name, variable.label, groups, "Gray", None, None, None, f"no test: {error}"
+                )
+            )
+            continue
         cause = test.causes.index(1)
         comparisons.append(
             Comparison(
@@ -246,6 +281,10 @@ def incidence_estimates(
 def _cif_group(
     label: str, time: np.ndarray, event: np.ndarray, reporting: Reporting, unit: str
 ) -> GroupEstimate:
+    if not len(time):
+        return _empty_group(label, reporting)
+    if not (event == 1).any():
+        return _no_event_incidence(label, time, reporting, unit)
     fit = cumulative_incidence(time, event, conf_level=reporting.conf_level).curve(1)
     last = float(fit.time[-1]) if len(fit.time) else 0.0
     points = []
@@ -276,4 +315,29 @@ def _cif_group(
     )
     return GroupEstimate(
         label, len(time), int((event == 1).sum()), tuple(points), None, None, None, curve
+    )
+
+
+def _no_event_incidence(
+    label: str, time: np.ndarray, reporting: Reporting, unit: str
+) -> GroupEstimate:
+    """Nobody had the event: the incidence is 0 (SE 0) up to the last follow-up, unknown after."""
+    last = float(time.max())
+    points = tuple(
+        AtTime(t, 0.0, 0.0, None, None, int((time >= t).sum()))
+        if t <= last
+        else AtTime(t, None, None, None, None, 0)
+        for t in reporting.time_points
+    )
+    grid = at_risk_grid(last, unit)
+    at_risk = tuple(int((time >= t).sum()) for t in grid)
+    return GroupEstimate(
+        label,
+        len(time),
+        0,
+        points,
+        None,
+        None,
+        None,
+        Curve((0.0, last), (0.0, 0.0), (), (), grid, at_risk),
     )

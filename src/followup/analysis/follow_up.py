@@ -23,8 +23,10 @@ class FollowUpSummary:
     maximum: float
 
 
-def follow_up(endpoint: EndpointData, conf_level: float) -> FollowUpSummary:
+def follow_up(endpoint: EndpointData, conf_level: float) -> FollowUpSummary | None:
     """Reverse KM (deaths censor follow-up: Schemper and Smith) plus plain summaries."""
+    if not len(endpoint.time):
+        return None
     result = reverse_km_followup(endpoint.time, endpoint.event, conf_level=conf_level).groups[0]
 
     def finite(value: float) -> float | None:

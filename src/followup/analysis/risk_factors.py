@@ -8,7 +8,7 @@ import numpy as np
 
 from followup.analysis.dataset import StudyData
 from followup.analysis.endpoints import EndpointData
-from followup.survival import ModelFitError, cox_ph
+from followup.survival import SurvivalError, cox_ph
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,7 @@ def _one(data: StudyData, endpoint: EndpointData, name: str, conf_level: float) 
         model = cox_ph(
             time, event, {name: group}, reference={name: reference}, conf_level=conf_level
         )
-    except ModelFitError as error:
+    except SurvivalError as error:  # no events, separation, collinearity: said, not hidden
         return _replace(base, note + f"not estimable: {error}")
     frame = model.to_frame()
     ratios = tuple(

@@ -89,7 +89,7 @@ def survival_figure(
                 color=colour,
             )
     axes.set_ylim(-2, 102)
-    axes.set_xlim(0, max(ticks[-1], last) * 1.02 if ticks else last)
+    axes.set_xlim(0, max(ticks[-1], last, 1.0) * 1.02)
     axes.set_xticks(ticks)
     axes.set_xticklabels([f"{t:g}" for t in ticks])
     axes.set_xlabel(f"Time ({unit})")

@@ -73,6 +73,8 @@ def _characteristic(c: Characteristic) -> str:
 
 def _endpoint(endpoint: EndpointResult, results: StudyResults) -> list[str]:
     reporting = results.reporting
+    if not endpoint.patients:
+        return [f"No patient is in the {lowered(endpoint.label)} analysis."]
     points = [a for a in endpoint.overall.at_times if a.estimate is not None]
     if not points:
         return [

@@ -90,7 +90,8 @@ def check_rank(information: np.ndarray, columns: tuple[str, ...], toler: float) 
     """R's cholesky2 test: a pivot below toler × the largest diagonal marks a dependent column."""
     matrix = information.copy()
     p = len(matrix)
-    limit = toler * max(float(np.max(np.diag(matrix))), 0.0)
+    largest = max(float(np.max(np.diag(matrix))), 0.0)
+    limit = toler * largest if largest > 0 else toler  # cholesky2.c: an all-zero diagonal fails too
     dependent = []
     for i in range(p):
         pivot = matrix[i, i]
