@@ -6,13 +6,12 @@ table and the Results paragraph show the same numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 
-from followup.analysis.dataset import StudyData, Variable
+from followup.analysis.dataset import StudyData
 from followup.analysis.endpoints import EndpointData
 from followup.study.plan_schema import Reporting
 from followup.survival import (
@@ -152,22 +151,56 @@ def _km_curve(fit: KaplanMeierCurve, unit: str) -> Curve:
 def survival_estimates(
     endpoint: EndpointData, data: StudyData, reporting: Reporting, compare_by: Sequence[str]
 ) -> tuple[GroupEstimate, tuple[Comparison, ...]]:
-    """The whole population's Kaplan-Meier figures and each planned comparison."""
+    """The whole population's Kaplan-Meier figures and each planned comparison (log-rank)."""
     overall = _km_group("All patients", endpoint.time, endpoint.event, reporting, endpoint.unit)
     comparisons = tuple(
-        _km_comparison(endpoint, data.variable(v), data.column(v), reporting) for v in compare_by
+        _compare(endpoint, data, name, reporting, _km_group, "log-rank", _logrank)
+        for name in compare_by
     )
     return overall, comparisons
 
 
-def _km_comparison(
-    endpoint: EndpointData, variable: Variable, column: pd.Series, reporting: Reporting
+def incidence_estimates(
+    endpoint: EndpointData, data: StudyData, reporting: Reporting, compare_by: Sequence[str]
+) -> tuple[GroupEstimate, tuple[Comparison, ...]]:
+    """Cumulative incidence of the event (cause 1) with the competing event (cause 2), as cmprsk."""
+    overall = _cif_group("All patients", endpoint.time, endpoint.event, reporting, endpoint.unit)
+    comparisons = tuple(
+        _compare(endpoint, data, name, reporting, _cif_group, "Gray", _gray) for name in compare_by
+    )
+    return overall, comparisons
+
+
+GroupFit = Callable[[str, np.ndarray, np.ndarray, Reporting, str], GroupEstimate]
+GroupTest = Callable[[np.ndarray, np.ndarray, np.ndarray], tuple[float, int, float]]
+
+
+def _logrank(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> tuple[float, int, float]:
+    test = logrank_test(time, event, group=group)
+    return test.chisq, test.df, test.p
+
+
+def _gray(time: np.ndarray, event: np.ndarray, group: np.ndarray) -> tuple[float, int, float]:
+    test = gray_test(time, event, group=group)
+    cause = test.causes.index(1)
+    return float(test.statistic[cause]), int(test.df), float(test.p[cause])
+
+
+def _compare(
+    endpoint: EndpointData,
+    data: StudyData,
+    name: str,
+    reporting: Reporting,
+    fit: GroupFit,
+    test_name: str,
+    test: GroupTest,
 ) -> Comparison:
-    labels = column.reindex(endpoint.frame.index).fillna("")
-    known = labels != ""
+    """Each level's estimate, then the test between levels, or a note saying why there is none."""
+    variable = data.variable(name)
+    labels = data.column(name).reindex(endpoint.frame.index).fillna("")
     levels = [lv for lv in variable.levels if (labels == lv).any()]
     groups = tuple(
-        _km_group(
+        fit(
             lv,
             endpoint.time[(labels == lv).to_numpy()],
             endpoint.event[(labels == lv).to_numpy()],
@@ -176,106 +209,26 @@ def _km_comparison(
         )
         for lv in levels
     )
-    missing = int((~known).sum())
-    note = (
-        f"{missing} patient(s) without a value for “{variable.label}” are not compared"
+    missing = int((labels == "").sum())
+    notes = (
+        [f"{missing} patient(s) without a value for “{variable.label}” are not compared"]
         if missing
-        else ""
+        else []
     )
-    if len(levels) < 2 or sum(g.events for g in groups) == 0:
+    mask = labels.isin(levels).to_numpy()
+    if len(levels) < 2 or not (endpoint.event[mask] == 1).any():
+        notes.append("fewer than two groups with patients, or no events: no test")
         return Comparison(
-            variable.name,
-            variable.label,
-            groups,
-            "log-rank",
-            None,
-            None,
-            None,
-            (note + "; " if note else "")
-            + "fewer than two groups with patients, or no events: no test",
+            name, variable.label, groups, test_name, None, None, None, "; ".join(notes)
         )
-    mask = known.to_numpy() & labels.isin(levels).to_numpy()
     try:
-        test = logrank_test(
-            endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy()
-        )
-    except SurvivalError as error:  # e.g. one group has nobody at risk at any death
-        reason = f"no test: {error}"
+        chisq, df, p = test(endpoint.time[mask], endpoint.event[mask], labels[mask].to_numpy())
+    except SurvivalError as error:  # e.g. one group has nobody at risk at any event
+        notes.append(f"no test: {error}")
         return Comparison(
-            variable.name,
-            variable.label,
-            groups,
-            "log-rank",
-            None,
-            None,
-            None,
-            f"{note}; {reason}" if note else reason,
+            name, variable.label, groups, test_name, None, None, None, "; ".join(notes)
         )
-    return Comparison(
-        variable.name, variable.label, groups, "log-rank", test.chisq, test.df, test.p, note
-    )
-
-
-def incidence_estimates(
-    endpoint: EndpointData, data: StudyData, reporting: Reporting, compare_by: Sequence[str]
-) -> tuple[GroupEstimate, tuple[Comparison, ...]]:
-    """Cumulative incidence of the event (cause 1) with the competing event (cause 2), as cmprsk."""
-    overall = _cif_group("All patients", endpoint.time, endpoint.event, reporting, endpoint.unit)
-    comparisons = []
-    for name in compare_by:
-        variable = data.variable(name)
-        labels = data.column(name).reindex(endpoint.frame.index).fillna("")
-        levels = [lv for lv in variable.levels if (labels == lv).any()]
-        groups = tuple(
-            _cif_group(
-                lv,
-                endpoint.time[(labels == lv).to_numpy()],
-                endpoint.event[(labels == lv).to_numpy()],
-                reporting,
-                endpoint.unit,
-            )
-            for lv in levels
-        )
-        mask = labels.isin(levels).to_numpy()
-        if len(levels) < 2 or not (endpoint.event[mask] == 1).any():
-            comparisons.append(
-                Comparison(
-                    name,
-                    variable.label,
-                    groups,
-                    "Gray",
-                    None,
-                    None,
-                    None,
-                    "fewer than two groups with patients, or no events: no test",
-                )
-            )
-            continue
-        try:
-            test = gray_test(
-                endpoint.time[mask], endpoint.event[mask], group=labels[mask].to_numpy()
-            )
-        except SurvivalError as error:
-            comparisons.append(
-                Comparison(
-                    name, variable.label, groups, "Gray", None, None, None, f"no test: {error}"
-                )
-            )
-            continue
-        cause = test.causes.index(1)
-        comparisons.append(
-            Comparison(
-                name,
-                variable.label,
-                groups,
-                "Gray",
-                float(test.statistic[cause]),
-                int(test.df),
-                float(test.p[cause]),
-                "",
-            )
-        )
-    return overall, tuple(comparisons)
+    return Comparison(name, variable.label, groups, test_name, chisq, df, p, "; ".join(notes))
 
 
 def _cif_group(

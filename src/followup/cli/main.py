@@ -69,6 +69,24 @@ def cli() -> None:
     """Followup: a study's follow-up questionnaire, from REDCap files to a journal-ready report."""
 
 
+_dictionary_option = click.option(
+    "--dictionary",
+    "-d",
+    "dictionary_path",
+    type=_EXISTING,
+    required=True,
+    help="REDCap data dictionary (CSV).",
+)
+_records_option = click.option(
+    "--records",
+    "-r",
+    "records_path",
+    type=_EXISTING,
+    required=True,
+    help="REDCap raw or label export of the records (CSV).",
+)
+
+
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")(
         function
@@ -104,22 +122,8 @@ def demo(out: Path, no_pdf: bool, quiet: bool, debug: bool) -> None:
 
 
 @cli.command(name="validate", short_help="Check records; list every finding.")
-@click.option(
-    "--dictionary",
-    "-d",
-    "dictionary_path",
-    type=_EXISTING,
-    required=True,
-    help="REDCap data dictionary (CSV).",
-)
-@click.option(
-    "--records",
-    "-r",
-    "records_path",
-    type=_EXISTING,
-    required=True,
-    help="REDCap raw or label export of the records (CSV).",
-)
+@_dictionary_option
+@_records_option
 @click.option(
     "--plan",
     "-p",
@@ -156,22 +160,8 @@ def validate_command(
 
 
 @cli.command(name="analyze", short_help="Validate, analyse and write the report.")
-@click.option(
-    "--dictionary",
-    "-d",
-    "dictionary_path",
-    type=_EXISTING,
-    required=True,
-    help="REDCap data dictionary (CSV).",
-)
-@click.option(
-    "--records",
-    "-r",
-    "records_path",
-    type=_EXISTING,
-    required=True,
-    help="REDCap raw or label export of the records (CSV).",
-)
+@_dictionary_option
+@_records_option
 @click.option(
     "--plan", "-p", "plan_path", type=_EXISTING, required=True, help="Analysis plan (YAML)."
 )
