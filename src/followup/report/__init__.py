@@ -3,7 +3,7 @@
 Everything is drawn from a ``StudyResults``; nothing here computes a statistic.
 """
 
-from followup.report.build import ReportFiles, render_html, write_report
+from followup.report.build import ReportFiles, render_html, report_html, write_report
 from followup.report.paragraph import results_paragraphs
 
-__all__ = ["ReportFiles", "render_html", "results_paragraphs", "write_report"]
+__all__ = ["ReportFiles", "render_html", "report_html", "results_paragraphs", "write_report"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib.resources import files
@@ -64,6 +65,13 @@ def write_report(
         pdf_path = folder / "report.pdf"
         weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(pdf_path)
     return ReportFiles(folder, html_path, pdf_path, results_json, figures, tables)
+
+
+def report_html(results: StudyResults, *, notes: Sequence[str] = ()) -> str:
+    """The self-contained HTML alone (the web app's report page): figures drawn and inlined."""
+    with tempfile.TemporaryDirectory() as scratch:
+        figures = _figures(results, Path(scratch))
+    return render_html(results, figures, all_tables(results), notes)
 
 
 def _figures(results: StudyResults, folder: Path) -> list[FigureFiles]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from followup.study._logic_functions import FUNCTIONS
 from followup.study._logic_tokens import Token, tokenize
@@ -105,6 +106,26 @@ class Logic:
     def show(self, values: Mapping[str, str]) -> bool:
         """Whether a field with this branching logic is shown; an empty expression always is."""
         return truthy(self.value(values))
+
+    def tree(self) -> list[Any]:
+        """The parsed expression as JSON-ready lists, for the browser's evaluator (branching.js).
+
+        ["lit", value] · ["field", column, is_checkbox_option] · ["neg", node] ·
+        ["op", operator, left, right] · ["call", name, [arguments]]
+        """
+        return _tree(self._root)
+
+
+def _tree(node: _Node) -> list[Any]:
+    if isinstance(node, _Literal):
+        return ["lit", node.value]
+    if isinstance(node, _Field):
+        return ["field", node.reference.column, node.reference.code is not None]
+    if isinstance(node, _Negate):
+        return ["neg", _tree(node.operand)]
+    if isinstance(node, _Binary):
+        return ["op", node.operator, _tree(node.left), _tree(node.right)]
+    return ["call", node.name, [_tree(a) for a in node.arguments]]
 
 
 _COMPARISONS = ("=", "==", "<>", "!=", "<", "<=", ">", ">=")

@@ -1,0 +1,12 @@
+"""The capture app's configuration."""
+
+from django.apps import AppConfig
+
+
+class CaptureConfig(AppConfig):
+    """Followup's web app."""
+
+    name = "followup.capture"
+    label = "capture"
+    verbose_name = "Followup capture"
+    default_auto_field = "django.db.models.BigAutoField"

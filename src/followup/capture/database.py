@@ -1,0 +1,67 @@
+"""Django start-up for the command line, and consistent copies of a live database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+from pathlib import Path
+
+
+def start_django(data_dir: Path | None = None) -> None:
+    """Configure Django from followup.capture.settings (data in ``data_dir``) and set it up."""
+    if data_dir is not None:
+        os.environ["FOLLOWUP_DATA"] = str(data_dir)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "followup.capture.settings")
+    import django
+
+    django.setup()
+
+
+def _database() -> dict[str, object]:
+    from django.conf import settings
+
+    return dict(settings.DATABASES["default"])
+
+
+def backup(target: Path) -> Path:
+    """A consistent copy while the server runs: SQLite's online backup, or pg_dump."""
+    db = _database()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if str(db["ENGINE"]).endswith("sqlite3"):
+        with sqlite3.connect(str(db["NAME"])) as source, sqlite3.connect(str(target)) as copy:
+            source.backup(copy)
+        copy.close()
+        return target
+    env = os.environ | {"PGPASSWORD": str(db.get("PASSWORD") or "")}
+    command = ["pg_dump", "--format=custom", "--no-owner", f"--file={target}", *_pg_args(db)]
+    subprocess.run(command, check=True, env=env)
+    return target
+
+
+def restore(source: Path) -> None:
+    """Replace the database with a backup (stop the server first)."""
+    db = _database()
+    if str(db["ENGINE"]).endswith("sqlite3"):
+        name = Path(str(db["NAME"]))
+        name.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("-wal", "-shm"):
+            Path(f"{name}{suffix}").unlink(missing_ok=True)
+        with sqlite3.connect(str(source)) as backup_copy, sqlite3.connect(str(name)) as live:
+            backup_copy.backup(live)
+        return
+    env = os.environ | {"PGPASSWORD": str(db.get("PASSWORD") or "")}
+    command = ["pg_restore", "--clean", "--if-exists", "--no-owner", *_pg_args(db), str(source)]
+    subprocess.run(command, check=True, env=env)
+
+
+def _pg_args(db: dict[str, object]) -> list[str]:
+    if shutil.which("pg_dump") is None:
+        raise FileNotFoundError("pg_dump is not installed (Debian package postgresql-client)")
+    return [
+        f"--host={db.get('HOST') or 'localhost'}",
+        f"--port={db.get('PORT') or 5432}",
+        f"--username={db.get('USER') or 'postgres'}",
+        f"--dbname={db['NAME']}",
+    ]

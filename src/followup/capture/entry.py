@@ -1,0 +1,220 @@
+"""Entering one form of one record: the fields as the dictionary defines them, saved with care.
+
+A save is refused, with the reason shown next to each field, when a value has the wrong type,
+range or choice; it is refused as a conflict when somebody else saved the form since it was opened;
+it needs a reason when it changes a form marked complete; it is impossible on a locked record.
+Every value that changes becomes an audit entry in the same transaction as the change.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.db import transaction
+
+from followup.capture.audit import Change, append
+from followup.capture.models import FormEntry, FormStatus, Record
+from followup.study import Field
+from followup.study.validation import Finding, validate
+
+
+@dataclass(frozen=True)
+class Question:
+    """One field as the page shows it: its inputs, its current value, its branching as a tree."""
+
+    field: Field
+    value: str
+    ticked: tuple[str, ...]
+    branching: str  # JSON tree, '' when always shown
+    messages: tuple[str, ...] = ()
+
+    @property
+    def input_type(self) -> str:
+        """The HTML control: date, number, text, textarea, radio, select, checkbox."""
+        f = self.field
+        if f.field_type in ("radio", "yesno", "truefalse"):
+            return "radio"
+        if f.field_type in ("dropdown", "checkbox", "notes"):
+            return {"dropdown": "select", "checkbox": "checkbox", "notes": "textarea"}[f.field_type]
+        kind = f.text_type.name if f.text_type else ""
+        if kind.startswith("date_"):
+            return "date"
+        return "number" if kind in ("integer", "number") else "text"
+
+    @property
+    def choices(self) -> list[tuple[str, str, str]]:
+        """(code, label, export column) per choice; yesno and truefalse get their fixed choices."""
+        f = self.field
+        choices = [(c.code, c.label) for c in f.choices]
+        if f.field_type == "yesno":
+            choices = [("1", "Yes"), ("0", "No")]
+        elif f.field_type == "truefalse":
+            choices = [("1", "True"), ("0", "False")]
+        columns = f.export_columns if f.field_type == "checkbox" else [f.name] * len(choices)
+        return [
+            (code, label, column) for (code, label), column in zip(choices, columns, strict=True)
+        ]
+
+
+def questions(
+    record: Record, form: str, values: Mapping[str, str], findings: list[Finding]
+) -> list[Question]:
+    """The form's fields with their values and the messages that belong to each."""
+    by_field: dict[str, list[str]] = {}
+    for finding in findings:
+        by_field.setdefault(finding.field, []).append(finding.message)
+    result = []
+    for f in record.study.dictionary.form_fields(form):
+        if f.name == record.study.dictionary.record_id:
+            continue
+        ticked = (
+            tuple(c for c in f.export_columns if values.get(c) == "1")
+            if f.field_type == "checkbox"
+            else ()
+        )
+        tree = json.dumps(f.branching.tree()) if f.branching.text.strip() else ""
+        result.append(
+            Question(f, values.get(f.name, ""), ticked, tree, tuple(by_field.get(f.name, ())))
+        )
+    return result
+
+
+def posted_values(record: Record, form: str, post: Mapping[str, str]) -> dict[str, str]:
+    """The form's raw values from a POST: unticked options are '0', missing inputs are blank."""
+    values: dict[str, str] = {}
+    for f in record.study.dictionary.form_fields(form):
+        if f.name == record.study.dictionary.record_id or not f.holds_data:
+            continue
+        for column in f.export_columns:
+            raw = post.get(column, "")
+            values[column] = (
+                ("1" if raw else "0")
+                if f.field_type == "checkbox"
+                else raw.replace("\r\n", "\n").strip()
+            )
+    return values
+
+
+class SaveRefused(Exception):  # noqa: N818  (a refusal, shown to the user, not a crash)
+    """The save did not happen; ``findings`` or ``conflict`` say why."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        findings: list[Finding] | None = None,
+        conflict: FormEntry | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.findings = findings or []
+        self.conflict = conflict
+
+
+@dataclass
+class SaveResult:
+    """What a save did."""
+
+    changed: int
+    status: int
+    missing_required: list[str] = field(default_factory=list)
+
+
+def check(
+    record: Record, form: str, values: Mapping[str, str], status: int
+) -> tuple[list[Finding], list[Finding]]:
+    """Blocking findings (type, range, choice, the plan's rules) and missing required fields."""
+    merged = record.values() | dict(values) | {f"{form}_complete": str(status)}
+    plan = record.study.plan
+    rules = plan.rules if plan else ()
+    form_logic = plan.form_logic if plan else None
+
+    @dataclass(frozen=True)
+    class _One:
+        record_id: str
+        access_group: str
+        values: Mapping[str, str]
+
+    found = validate(
+        record.study.dictionary,
+        [_One(record.record_id, record.hospital.code, merged)],
+        rules,
+        form_logic,
+    )
+    own = {f.name for f in record.study.dictionary.form_fields(form)}
+    mine = [
+        f
+        for f in found
+        if f.field in own or f.field not in {x.name for x in record.study.dictionary}
+    ]
+    missing = [f for f in mine if f.rule == "required"]
+    blocking = [f for f in mine if f.rule != "required" and f.severity == "error"]
+    return blocking, missing
+
+
+def save(
+    record_pk: int,
+    form: str,
+    values: dict[str, str],
+    *,
+    user: str,
+    version: int,
+    status: int,
+    reason: str,
+) -> SaveResult:
+    """Save the form if it may be saved, with an audit entry for every changed value."""
+    with transaction.atomic():
+        record = (
+            Record.objects.select_for_update().select_related("study", "hospital").get(pk=record_pk)
+        )
+        if record.locked:
+            raise SaveRefused(
+                "This record is locked by the data center: it cannot be changed until unlocked."
+            )
+        entry, _ = FormEntry.objects.select_for_update().get_or_create(record=record, form=form)
+        if entry.version != version:
+            raise SaveRefused("Somebody else saved this form after you opened it.", conflict=entry)
+        blocking, missing = check(record, form, values, status)
+        if blocking:
+            raise SaveRefused(
+                "Nothing was saved: please correct the fields marked below.", findings=blocking
+            )
+        if missing and status == FormStatus.COMPLETE:
+            status = FormStatus.INCOMPLETE  # REDCap: required fields block 'Complete' only
+        changes = [
+            Change(
+                record.record_id,
+                form,
+                column,
+                "create" if old == "" else ("delete" if new == "" else "update"),
+                old,
+                new,
+                reason,
+            )
+            for column in sorted(set(entry.values) | set(values))
+            if (old := entry.values.get(column, "")) != (new := values.get(column, ""))
+        ]
+        if entry.status != status:
+            changes.append(
+                Change(
+                    record.record_id,
+                    form,
+                    f"{form}_complete",
+                    "status",
+                    str(entry.status),
+                    str(status),
+                    reason,
+                )
+            )
+        if changes and entry.status == FormStatus.COMPLETE and not reason.strip():
+            raise SaveRefused("This form is marked complete: give a reason for the change.")
+        if changes:
+            append(record.study, user, changes)
+            entry.values = {**entry.values, **values}
+            entry.status = status
+            entry.version += 1
+            entry.updated_by = user
+            entry.save()
+        return SaveResult(len(changes), status, [f.field for f in missing])

@@ -1,0 +1,206 @@
+"""What the web app stores: the study, its hospitals, who may do what, the records and the trail.
+
+Values are stored as REDCap stores them, raw strings by export column, one row per record and form,
+so that an export is the stored data itself and ``followup.study`` validates it unchanged.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+
+from followup.study import DataDictionary, read_dictionary
+from followup.study.plan import Plan, read_plan
+
+
+class Study(models.Model):
+    """A study: its REDCap data dictionary and analysis plan, as uploaded."""
+
+    name = models.CharField(max_length=200)
+    dictionary_csv = models.TextField()
+    plan_yaml = models.TextField(blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "studies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @cached_property
+    def dictionary(self) -> DataDictionary:
+        """The parsed dictionary (parsed once per loaded row)."""
+        return read_dictionary(self.dictionary_csv, source=f"{self.name} dictionary")
+
+    @cached_property
+    def plan(self) -> Plan | None:
+        """The parsed plan, if one was uploaded."""
+        if not self.plan_yaml:
+            return None
+        return read_plan(self.plan_yaml, self.dictionary, source=f"{self.name} plan")
+
+
+class Hospital(models.Model):
+    """A participating hospital: REDCap's data access group."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="hospitals")
+    code = models.SlugField(max_length=64, help_text="REDCap's unique data access group name")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "code"], name="hospital_code_unique")
+        ]
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Role(models.TextChoices):
+    """What a user may do."""
+
+    DATA_MANAGER = "data_manager", "Data manager"
+    COORDINATOR = "coordinator", "Hospital coordinator"
+    STATISTICIAN = "statistician", "Statistician"
+    ADMINISTRATOR = "administrator", "Administrator"
+
+
+class Membership(models.Model):
+    """A user's role in a study, and for a coordinator the one hospital they answer for."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership"
+    )
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="members")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    hospital = models.ForeignKey(
+        Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role="coordinator", hospital__isnull=False)
+                | ~models.Q(role="coordinator"),
+                name="coordinator_has_hospital",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()})"
+
+
+class Record(models.Model):
+    """One patient: record ID as text (leading zeros kept), its hospital, whether locked."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="records")
+    record_id = models.CharField(max_length=100)
+    hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="records")
+    locked = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["study", "record_id"], name="record_id_unique")
+        ]
+        ordering = ["record_id"]
+
+    def __str__(self) -> str:
+        return self.record_id
+
+    def values(self) -> dict[str, str]:
+        """All raw values of all forms, by export column, plus each form's status."""
+        merged: dict[str, str] = {self.study.dictionary.record_id: self.record_id}
+        for entry in self.forms.all():
+            merged |= entry.values
+            merged[f"{entry.form}_complete"] = str(entry.status)
+        return merged
+
+
+class FormStatus(models.IntegerChoices):
+    """REDCap's form status."""
+
+    INCOMPLETE = 0, "Incomplete"
+    UNVERIFIED = 1, "Unverified"
+    COMPLETE = 2, "Complete"
+
+
+class FormEntry(models.Model):
+    """One form of one record: raw values by export column, status, and a version for conflicts."""
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="forms")
+    form = models.CharField(max_length=100)
+    values: Any = models.JSONField(default=dict)
+    status = models.IntegerField(choices=FormStatus.choices, default=FormStatus.INCOMPLETE)
+    version = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+    updated_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "form"], name="one_entry_per_form")
+        ]
+
+
+class AuditEntry(models.Model):
+    """One change, append-only; ``hash`` chains it to the entry before (``audit verify``)."""
+
+    at = models.DateTimeField()
+    user = models.CharField(max_length=150)
+    study = models.IntegerField()
+    record = models.CharField(max_length=100)
+    form = models.CharField(max_length=100, blank=True)
+    field = models.CharField(max_length=200, blank=True)
+    action = models.CharField(max_length=20)
+    old = models.TextField(blank=True)
+    new = models.TextField(blank=True)
+    reason = models.TextField(blank=True)
+    previous_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name_plural = "audit entries"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        """Entries are only ever added."""
+        if not self._state.adding:
+            raise PermissionError("audit entries cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> Any:
+        """Entries are never removed."""
+        raise PermissionError("audit entries cannot be deleted")
+
+
+class DataQuery(models.Model):
+    """A question the data center asks a hospital about one field; the thread is kept."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        CLOSED = "closed", "Closed"
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="queries")
+    form = models.CharField(max_length=100)
+    field = models.CharField(max_length=100)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    opened = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "data queries"
+
+
+class QueryMessage(models.Model):
+    """One message of a query's thread."""
+
+    query = models.ForeignKey(DataQuery, on_delete=models.PROTECT, related_name="messages")
+    user = models.CharField(max_length=150)
+    at = models.DateTimeField(auto_now_add=True)
+    text = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]

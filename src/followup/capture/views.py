@@ -1,0 +1,296 @@
+"""The pages: records, questionnaire, dashboard, queries, locking, trail, exports, report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Max, Q
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from followup.analysis import analyze
+from followup.capture import access
+from followup.capture.audit import Change, append, trail_csv
+from followup.capture.entry import SaveRefused, posted_values, questions, save
+from followup.capture.export import export_csv
+from followup.capture.models import (
+    AuditEntry,
+    DataQuery,
+    FormEntry,
+    FormStatus,
+    Hospital,
+    QueryMessage,
+    Role,
+)
+from followup.io import read_records
+from followup.report import report_html
+
+
+def _forms_of(study: Any) -> list[str]:
+    return list(study.dictionary.forms)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponseBase:
+    """Data managers land on the dashboard, everyone else on their records."""
+    role = access.role_of(request.user)
+    if role == Role.DATA_MANAGER:
+        return redirect("dashboard")
+    if role == Role.ADMINISTRATOR:
+        return redirect("admin:index")
+    return redirect("records")
+
+
+@login_required
+def records(request: HttpRequest) -> HttpResponse:
+    """Every record the user may see, with each form's status and open queries."""
+    m = access.membership(request.user)
+    visible = access.visible_records(request.user).prefetch_related("forms")
+    rows = []
+    forms = _forms_of(m.study) if m else []
+    for record in visible:
+        status = {e.form: e.status for e in record.forms.all()}
+        rows.append(
+            {
+                "record": record,
+                "forms": [(f, status.get(f)) for f in forms],
+                "open_queries": record.queries.exclude(status=DataQuery.Status.CLOSED).count(),
+            }
+        )
+    return render(request, "capture/records.html", {"rows": rows, "forms": forms})
+
+
+@login_required
+def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
+    """The questionnaire: GET shows it, POST saves it (or says why not)."""
+    record = access.record_for(request.user, record_id)
+    if form not in record.study.dictionary.forms:
+        raise PermissionDenied("no such form")
+    entry = FormEntry.objects.filter(record=record, form=form).first()
+    stored = dict(entry.values) if entry else {}
+    editable = access.can_edit(request.user) and not record.locked
+    context: dict[str, Any] = {
+        "record": record,
+        "form": form,
+        "editable": editable,
+        "version": entry.version if entry else 0,
+        "status": entry.status if entry else FormStatus.INCOMPLETE,
+        "statuses": FormStatus.choices,
+    }
+    findings: list[Any] = []
+    values = stored
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied("you cannot change this record")
+        values = posted_values(record, form, request.POST)
+        status = int(request.POST.get("status", FormStatus.INCOMPLETE))
+        try:
+            result = save(
+                record.pk,
+                form,
+                values,
+                user=request.user.get_username(),
+                version=int(request.POST.get("version", "0")),
+                status=status,
+                reason=request.POST.get("reason", ""),
+            )
+        except SaveRefused as refused:
+            findings = refused.findings
+            context |= {
+                "error": refused.message,
+                "conflict": refused.conflict,
+                "mine": values,
+                "reason": request.POST.get("reason", ""),
+            }
+            if refused.conflict is not None:
+                context["theirs"] = refused.conflict.values
+                context["conflict_rows"] = _conflict_rows(
+                    record, form, values, refused.conflict.values
+                )
+                return render(request, "capture/conflict.html", context, status=409)
+        else:
+            if result.missing_required:
+                messages.warning(
+                    request, "Saved as incomplete: some required fields are still blank."
+                )
+            else:
+                messages.success(request, "Saved." if result.changed else "Nothing had changed.")
+            return redirect("form", record_id=record.record_id, form=form)
+    other = {k: v for k, v in record.values().items() if k not in values}
+    missing = [
+        q.field.label
+        for q in questions(record, form, values, [])
+        if q.field.required and not _has(q)
+    ]
+    context |= {
+        "questions": questions(record, form, values, findings),
+        "context_values": other,
+        "missing": missing,
+        "queries": record.queries.filter(form=form).prefetch_related("messages"),
+    }
+    return render(request, "capture/form.html", context, status=400 if findings else 200)
+
+
+def _has(question: Any) -> bool:
+    return (
+        bool(question.ticked) if question.field.field_type == "checkbox" else bool(question.value)
+    )
+
+
+def _conflict_rows(
+    record: Any, form: str, mine: dict[str, str], theirs: dict[str, str]
+) -> list[dict[str, str]]:
+    rows = []
+    for f in record.study.dictionary.form_fields(form):
+        for column in f.export_columns:
+            if mine.get(column, "") != theirs.get(column, ""):
+                rows.append(
+                    {
+                        "field": f.label,
+                        "column": column,
+                        "mine": mine.get(column, ""),
+                        "theirs": theirs.get(column, ""),
+                    }
+                )
+    return rows
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """Per hospital: patients, forms complete, last activity, open queries (data manager)."""
+    if not access.is_data_manager(request.user):
+        raise PermissionDenied("the dashboard is the data manager's")
+    m = access.membership(request.user)
+    assert m is not None
+    hospitals = Hospital.objects.filter(study=m.study).annotate(
+        patients=Count("records", distinct=True),
+        complete=Count(
+            "records__forms", filter=Q(records__forms__status=FormStatus.COMPLETE), distinct=True
+        ),
+        entries=Count("records__forms", distinct=True),
+        last=Max("records__forms__updated"),
+        open_queries=Count(
+            "records__queries",
+            filter=~Q(records__queries__status=DataQuery.Status.CLOSED),
+            distinct=True,
+        ),
+    )
+    return render(request, "capture/dashboard.html", {"hospitals": hospitals})
+
+
+@login_required
+@require_POST
+def lock(request: HttpRequest, record_id: str) -> HttpResponse:
+    """Lock or unlock a record (data manager), audited."""
+    if not access.is_data_manager(request.user):
+        raise PermissionDenied("only the data manager locks records")
+    record = access.record_for(request.user, record_id)
+    locking = request.POST.get("action") == "lock"
+    if record.locked != locking:
+        record.locked = locking
+        record.save(update_fields=["locked"])
+        append(
+            record.study,
+            request.user.get_username(),
+            [
+                Change(
+                    record.record_id,
+                    "",
+                    "",
+                    "lock" if locking else "unlock",
+                    str(not locking),
+                    str(locking),
+                    request.POST.get("reason", ""),
+                )
+            ],
+        )
+    messages.success(request, f"Record {record.record_id} {'locked' if locking else 'unlocked'}.")
+    return redirect(request.POST.get("next") or "records")
+
+
+@login_required
+@require_POST
+def open_query(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
+    """The data manager asks about one field."""
+    if not access.is_data_manager(request.user):
+        raise PermissionDenied("only the data manager opens queries")
+    record = access.record_for(request.user, record_id)
+    field = request.POST.get("field", "")
+    if field not in {f.name for f in record.study.dictionary.form_fields(form)}:
+        raise PermissionDenied("no such field")
+    query = DataQuery.objects.create(record=record, form=form, field=field)
+    QueryMessage.objects.create(
+        query=query, user=request.user.get_username(), text=request.POST.get("text", "")
+    )
+    return redirect("form", record_id=record.record_id, form=form)
+
+
+@login_required
+@require_POST
+def reply_query(request: HttpRequest, record_id: str, query_id: int) -> HttpResponse:
+    """The site answers; the data manager closes or answers back."""
+    record = access.record_for(request.user, record_id)
+    if not access.can_edit(request.user):
+        raise PermissionDenied("you cannot answer queries")
+    query = record.queries.get(pk=query_id)
+    QueryMessage.objects.create(
+        query=query, user=request.user.get_username(), text=request.POST.get("text", "")
+    )
+    if access.is_data_manager(request.user) and request.POST.get("close"):
+        query.status = DataQuery.Status.CLOSED
+    elif not access.is_data_manager(request.user):
+        query.status = DataQuery.Status.ANSWERED
+    query.save(update_fields=["status"])
+    return redirect("form", record_id=record.record_id, form=query.form)
+
+
+@login_required
+def record_trail(request: HttpRequest, record_id: str) -> HttpResponse:
+    """Every change of one record; ?format=csv downloads it."""
+    record = access.record_for(request.user, record_id)
+    entries = list(AuditEntry.objects.filter(study=record.study.pk, record=record.record_id))
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(trail_csv(entries), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="audit_{record.record_id}.csv"'
+        return response
+    return render(request, "capture/trail.html", {"record": record, "entries": entries})
+
+
+@login_required
+def export(request: HttpRequest) -> HttpResponse:
+    """A REDCap raw export of the records the user may see (a hospital sees only its own)."""
+    m = access.membership(request.user)
+    if m is None or m.role == Role.ADMINISTRATOR:
+        raise PermissionDenied("no records to export")
+    text = export_csv(m.study, access.visible_records(request.user))
+    stamp = timezone.now().strftime("%Y-%m-%d")
+    response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="followup_export_{stamp}.csv"'
+    return response
+
+
+@login_required
+def report(request: HttpRequest) -> HttpResponse:
+    """Run the study's plan on the current records and show the report (no PDF on the web page)."""
+    if not access.can_report(request.user):
+        raise PermissionDenied("the report is for the data manager and the statistician")
+    m = access.membership(request.user)
+    assert m is not None
+    plan = m.study.plan
+    if plan is None:
+        context = {
+            "title": "No analysis plan",
+            "text": "Upload the study's analysis plan to see its report.",
+        }
+        return render(request, "capture/message.html", context)
+    records = read_records(
+        export_csv(m.study, access.visible_records(request.user)),
+        m.study.dictionary,
+        source="the current records",
+    )
+    return HttpResponse(report_html(analyze(records, plan)))

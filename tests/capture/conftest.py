@@ -1,0 +1,85 @@
+"""A small live study for the web tests: the MLL03 dictionary, two hospitals, one user per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from followup.capture.models import FormEntry, Hospital, Record, Role, Study
+from followup.capture.setup import add_user, create_study, load_records
+from followup.cli.demo import write_demo_records
+from followup.io import load_records as read_export
+from followup.study import load_dictionary
+
+STUDY = Path(__file__).parents[2] / "studies" / "mll03"
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Site:
+    """The study and, for each role, a signed-in client; two hospitals and a record of each."""
+
+    study: Study
+    own: Record  # a record of hospital A (coordinator A's)
+    other: Record  # a record of hospital B
+    clients: dict[str, Client]
+
+
+@pytest.fixture(scope="session")
+def demo_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    return write_demo_records(tmp_path_factory.mktemp("capture"))
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings: Any) -> None:
+    """Argon2 is slow on purpose; the tests sign in dozens of times."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def post_data(record: Record, form: str, **changes: str) -> dict[str, str]:
+    """The form's stored values as the browser posts them, with some changed."""
+    entry = FormEntry.objects.filter(record=record, form=form).first()
+    values = dict(entry.values) if entry else {}
+    data = {k: v for k, v in values.items() if not ("___" in k and v == "0")}
+    return (
+        data
+        | {
+            "version": str(entry.version if entry else 0),
+            "status": str(entry.status if entry else 0),
+        }
+        | changes
+    )
+
+
+@pytest.fixture
+def site(db: None, demo_export: tuple[Path, Path, Path]) -> Site:
+    dictionary_path, records_path, plan_path = demo_export
+    records = read_export(records_path, load_dictionary(dictionary_path))
+    study = create_study("MLL03 test", dictionary_path.read_text(), plan_path.read_text())
+    chosen = [r for r in records if r.access_group in ("hospital_01", "hospital_02")]
+    load_records(study, replace(records, records=tuple(chosen)), user="import")
+    hospital_a, hospital_b = Hospital.objects.filter(study=study).order_by("code")[:2]
+    users = {
+        "data_manager": None,
+        "statistician": None,
+        "administrator": None,
+        "coordinator": hospital_a,
+        "other_coordinator": hospital_b,
+    }
+    clients = {}
+    for name, hospital in users.items():
+        role = Role.COORDINATOR if name.endswith("coordinator") else name
+        add_user(study, name, role, hospital=hospital, password=PASSWORD)
+        client = Client()
+        assert client.login(username=name, password=PASSWORD)
+        clients[name] = client
+    clients["anonymous"] = Client()
+    own = Record.objects.filter(hospital=hospital_a).first()
+    other = Record.objects.filter(hospital=hospital_b).first()
+    assert own is not None
+    assert other is not None
+    return Site(study, own, other, clients)
