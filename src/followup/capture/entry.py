@@ -122,6 +122,18 @@ class SaveResult:
     missing_required: list[str] = field(default_factory=list)
 
 
+def without_hidden(record: Record, form: str, values: dict[str, str]) -> dict[str, str]:
+    """Blank every field its branching hides, as REDCap erases them (the browser does it too)."""
+    merged = record.values() | values
+    cleared = dict(values)
+    for f in record.study.dictionary.form_fields(form):
+        if f.branching.text.strip() and not f.branching.show(merged):
+            for column in f.export_columns:
+                if column in cleared:
+                    cleared[column] = "0" if f.field_type == "checkbox" else ""
+    return cleared
+
+
 def check(
     record: Record, form: str, values: Mapping[str, str], status: int
 ) -> tuple[list[Finding], list[Finding]]:
@@ -176,6 +188,7 @@ def save(
         entry, _ = FormEntry.objects.select_for_update().get_or_create(record=record, form=form)
         if entry.version != version:
             raise SaveRefused("Somebody else saved this form after you opened it.", conflict=entry)
+        values = without_hidden(record, form, values)
         blocking, missing = check(record, form, values, status)
         if blocking:
             raise SaveRefused(
