@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install demo test lint unit bench reference clean
+.PHONY: install system demo test lint unit postgres bench reference clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,7 +24,14 @@ install: .venv/.installed
 demo: install
 	$(RUN) followup demo --out out/demo
 
-test: install lint unit
+# Programs some tests drive, from Debian: chromium (the browser journeys) and PostgreSQL's server.
+system:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+
+test: install system lint unit postgres
 
 lint: install
 	$(RUN) ruff check src tests benchmarks studies
@@ -32,8 +39,12 @@ lint: install
 	$(RUN) lint-imports
 	$(RUN) mypy
 
-unit: install
+unit: install system
 	$(RUN) pytest
+
+# The web app's tests again, against a real PostgreSQL server started (and stopped) for them.
+postgres: install system
+	$(RUN) python -m tests.capture.postgres pytest -q -p no:cacheprovider tests/capture
 
 bench: install
 	$(RUN) python benchmarks/survival.py

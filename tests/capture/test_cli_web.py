@@ -1,0 +1,73 @@
+"""The web commands: createuser prints a working sign-in link; backup and restore round-trip."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from django.db import connection
+from django.test import Client
+
+from followup.capture.models import AuditEntry
+from followup.cli import cli
+from tests.capture.conftest import Site
+
+
+def test_createuser_prints_a_link_that_sets_a_password(site: Site) -> None:
+    code = site.own.hospital.code
+    result = CliRunner().invoke(
+        cli, ["createuser", "newsite", "--role", "coordinator", "--hospital", code]
+    )
+    assert result.exit_code == 0, result.output
+    path = re.search(r"/password/\S+/", result.stdout)
+    assert path is not None
+    client = Client()
+    page = client.get(path.group(0), follow=True)
+    assert page.status_code == 200
+    form_url = page.redirect_chain[-1][0] if page.redirect_chain else path.group(0)
+    new_password = "a-long-new-password-2026"
+    done = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
+    assert done.status_code == 302
+    assert Client().login(username="newsite", password=new_password)
+
+
+def test_createuser_names_an_unknown_hospital(site: Site) -> None:
+    result = CliRunner().invoke(
+        cli, ["createuser", "x", "--role", "coordinator", "--hospital", "nowhere"]
+    )
+    assert result.exit_code == 2
+    assert "no hospital 'nowhere'" in result.stderr
+    assert site.own.hospital.code in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_backup_is_a_consistent_copy(site: Site, tmp_path: Path) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL copy is pg_dump's; this checks the SQLite online backup")
+    target = tmp_path / "copy.sqlite3"
+    result = CliRunner().invoke(cli, ["backup", str(target)])
+    assert result.exit_code == 0, result.output
+    with sqlite3.connect(target) as copy:
+        (count,) = copy.execute("SELECT count(*) FROM capture_auditentry").fetchone()
+    assert count == AuditEntry.objects.count()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_restore_puts_a_backup_in_place(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the PostgreSQL restore is pg_restore's")
+    from followup.capture import database
+
+    copy = database.backup(tmp_path / "copy.sqlite3")
+    elsewhere = tmp_path / "restored.sqlite3"
+    live = database._database()
+    monkeypatch.setattr(database, "_database", lambda: {**live, "NAME": str(elsewhere)})
+    database.restore(copy)
+    with sqlite3.connect(elsewhere) as restored:
+        (count,) = restored.execute("SELECT count(*) FROM capture_auditentry").fetchone()
+    assert count == AuditEntry.objects.count()
