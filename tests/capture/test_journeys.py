@@ -55,7 +55,7 @@ def _shot(page: object, name: str) -> None:
 
 
 def _open_questionnaire(site: Site) -> Record:
-    """A relapsed patient of the coordinator's hospital whose questionnaire is still to be filled."""
+    """A relapsed patient of the coordinator's hospital, questionnaire still to be filled."""
     record = next(
         r
         for r in Record.objects.filter(hospital=site.own.hospital)
