@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from followup.capture.models import AuditEntry, FormEntry, Record
+from django.test import Client
+
+from followup.capture.models import AuditEntry, FormEntry, Membership, Record
 from tests.capture.conftest import Site, post_data
 
 
@@ -124,3 +126,45 @@ def test_a_query_thread(site: Site) -> None:
     query.refresh_from_db()
     assert query.status == "closed"
     assert [m.user for m in query.messages.all()] == ["data_manager", "coordinator", "data_manager"]
+
+
+def test_the_patient_list_says_which_questionnaires_are_not_needed(site: Site) -> None:
+    page = site.clients["data_manager"].get("/records/").content.decode()
+    in_remission = next(
+        r
+        for r in Record.objects.all()
+        if FormEntry.objects.get(record=r, form="enrollment").values.get("relapsed") == "0"
+    )
+    row = page[page.index(f">{in_remission.record_id}") :]
+    row = row[: row.index("</tr>")]
+    assert "not needed" in row
+
+
+def test_an_invitation_mails_a_link_that_signs_in(site: Site, mailoutbox: list) -> None:  # type: ignore[type-arg]
+    dm = site.clients["data_manager"]
+    dm.post(
+        "/dashboard/invite/",
+        {
+            "hospital": site.own.hospital.pk,
+            "username": "newcoord",
+            "email": "coordinator@hospital.example",
+        },
+    )
+    assert len(mailoutbox) == 1
+    mail = mailoutbox[0]
+    assert mail.to == ["coordinator@hospital.example"]
+    link = next(word for word in mail.body.split() if "/password/" in word)
+    path = link[link.index("/password/") :]
+    page = Client().get(path, follow=True)
+    assert "Choose your password" in page.content.decode()
+
+
+def test_a_reminder_lists_what_is_still_open(site: Site, mailoutbox: list) -> None:  # type: ignore[type-arg]
+    user = Membership.objects.get(role="coordinator", hospital=site.own.hospital).user
+    user.email = "coordinator@hospital.example"
+    user.save()
+    FormEntry.objects.filter(record=site.own, form="followup").update(status=0)
+    site.clients["data_manager"].post(f"/dashboard/remind/{site.own.hospital.pk}/")
+    assert len(mailoutbox) == 1
+    assert f"{site.own.record_id}: followup" in mailoutbox[0].body
+    assert site.other.record_id not in mailoutbox[0].body

@@ -18,13 +18,13 @@ ALLOWED_HOSTS = os.environ.get(
 ).split(",")
 
 INSTALLED_APPS = [
+    "followup.capture.apps.CaptureConfig",  # first: its sign-in pages replace the admin's
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "followup.capture.apps.CaptureConfig",
 ]
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

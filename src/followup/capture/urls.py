@@ -29,6 +29,8 @@ urlpatterns = [
     path("records/<str:record_id>/<str:form>/", views.form_page, name="form"),
     path("records/<str:record_id>/<str:form>/query/", views.open_query, name="open_query"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/remind/<int:hospital_id>/", views.remind_hospital, name="remind"),
+    path("dashboard/invite/", views.invite_coordinator, name="invite"),
     path("export.csv", views.export, name="export"),
     path("report/", views.report, name="report"),
     path("admin/", admin.site.urls),

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 from followup.analysis import analyze
 from followup.capture import access
 from followup.capture.audit import Change, append, trail_csv
+from followup.capture.distribution import invite, remind
 from followup.capture.entry import SaveRefused, posted_values, questions, save
 from followup.capture.export import export_csv
 from followup.capture.models import (
@@ -29,6 +30,8 @@ from followup.capture.models import (
 )
 from followup.io import read_records
 from followup.report import report_html
+
+NOT_APPLICABLE = -1
 
 
 def _forms_of(study: Any) -> list[str]:
@@ -53,8 +56,16 @@ def records(request: HttpRequest) -> HttpResponse:
     visible = access.visible_records(request.user).prefetch_related("forms")
     rows = []
     forms = _forms_of(m.study) if m else []
+    plan = m.study.plan if m else None
+    applies = plan.form_logic if plan else {}
     for record in visible:
-        status = {e.form: e.status for e in record.forms.all()}
+        status: dict[str, int | None] = {e.form: e.status for e in record.forms.all()}
+        values = record.values()
+        for form, logic in applies.items():
+            if not logic.show(values):
+                status[form] = (
+                    NOT_APPLICABLE  # e.g. no relapse questionnaire for a patient in remission
+                )
         rows.append(
             {
                 "record": record,
@@ -181,6 +192,46 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     )
     return render(request, "capture/dashboard.html", {"hospitals": hospitals})
+
+
+@login_required
+@require_POST
+def remind_hospital(request: HttpRequest, hospital_id: int) -> HttpResponse:
+    """Mail a hospital's coordinators the forms still open there (data manager)."""
+    if not access.is_data_manager(request.user):
+        raise PermissionDenied("reminders are the data manager's")
+    m = access.membership(request.user)
+    assert m is not None
+    hospital = Hospital.objects.get(study=m.study, pk=hospital_id)
+    sent = remind(hospital)
+    if sent:
+        messages.success(request, f"Reminder sent to {sent} coordinator(s) at {hospital.name}.")
+    else:
+        messages.warning(
+            request, f"No reminder sent: {hospital.name} has nothing open or no coordinator e-mail."
+        )
+    return redirect("dashboard")
+
+
+@login_required
+@require_POST
+def invite_coordinator(request: HttpRequest) -> HttpResponse:
+    """Create a hospital's coordinator and mail the sign-in link (data manager)."""
+    if not access.is_data_manager(request.user):
+        raise PermissionDenied("invitations are the data manager's")
+    m = access.membership(request.user)
+    assert m is not None
+    hospital = Hospital.objects.get(study=m.study, pk=int(request.POST["hospital"]))
+    username, email = (
+        request.POST.get("username", "").strip(),
+        request.POST.get("email", "").strip(),
+    )
+    if not username or "@" not in email:
+        messages.error(request, "Give a user name and an e-mail address to invite a coordinator.")
+        return redirect("dashboard")
+    invite(m.study, username, email, hospital)
+    messages.success(request, f"Invitation sent to {email} for {hospital.name}.")
+    return redirect("dashboard")
 
 
 @login_required
