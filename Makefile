@@ -24,10 +24,13 @@ install: .venv/.installed
 demo: install
 	$(RUN) followup demo --out out/demo
 
-# Programs some tests drive, from Debian: chromium (the browser journeys) and PostgreSQL's server.
+# Programs some tests drive, from Debian: chromium (the browser journeys), node (branching.js
+# against the Python evaluator) and PostgreSQL's server.
 system:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+	@command -v node >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; }
 	@{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 
