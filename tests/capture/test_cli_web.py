@@ -76,3 +76,27 @@ def test_restore_puts_a_backup_in_place(
     with sqlite3.connect(elsewhere) as restored:
         (count,) = restored.execute("SELECT count(*) FROM capture_auditentry").fetchone()
     assert count == AuditEntry.objects.count()
+
+
+@pytest.mark.django_db
+def test_setup_creates_the_study_with_its_records(demo_export: tuple[Path, Path, Path]) -> None:
+    dictionary, records, plan = demo_export
+    result = CliRunner().invoke(
+        cli,
+        [
+            "setup",
+            "--name",
+            "A new study",
+            "-d",
+            str(dictionary),
+            "-p",
+            str(plan),
+            "-r",
+            str(records),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "63 records loaded into 20 hospitals" in result.stderr
+    again = CliRunner().invoke(cli, ["setup", "--name", "Twice", "-d", str(dictionary)])
+    assert again.exit_code == 2
+    assert "already has a study" in again.stderr

@@ -32,12 +32,45 @@ def create_study(name: str, dictionary_csv: str, plan_yaml: str = "") -> Study:
     return Study.objects.create(name=name, dictionary_csv=dictionary_csv, plan_yaml=plan_yaml)
 
 
+class SetupError(ValueError):
+    """An upload that would lose or duplicate data; nothing was changed."""
+
+
+def replace_definition(study: Study, dictionary_csv: str, plan_yaml: str | None) -> list[str]:
+    """New dictionary (and plan) for the study, refused if a field that holds data would vanish."""
+    dictionary = read_dictionary(dictionary_csv, source="data dictionary")
+    plan_text = study.plan_yaml if plan_yaml is None else plan_yaml
+    if plan_text:
+        read_plan(plan_text, dictionary, source="analysis plan")
+    kept = {c for f in dictionary for c in f.export_columns}
+    entries = FormEntry.objects.filter(record__study=study)
+    used = {c for e in entries for c, v in e.values.items() if v not in ("", "0")}
+    lost = sorted(used - kept)
+    if lost:
+        raise SetupError(
+            f"the new dictionary has no field for data already entered in: {', '.join(lost)}; "
+            "REDCap would delete those values, Followup refuses (keep the fields, or export first)"
+        )
+    removed = sorted({c for f in study.dictionary for c in f.export_columns} - kept)
+    study.dictionary_csv, study.plan_yaml = dictionary_csv, plan_text
+    study.save(update_fields=["dictionary_csv", "plan_yaml"])
+    return removed
+
+
 def load_records(
     study: Study, records: RecordSet, *, user: str, skip_forms: Iterable[tuple[str, str]] = ()
 ) -> int:
     """Store imported records (all or nothing), each hospital created from its access group."""
     skip = set(skip_forms)
     dictionary = study.dictionary
+    existing = set(
+        Record.objects.filter(
+            study=study, record_id__in=[r.record_id for r in records]
+        ).values_list("record_id", flat=True)
+    )
+    if existing:
+        rows = ", ".join(f"row {r.row} ({r.record_id})" for r in records if r.record_id in existing)
+        raise SetupError(f"already in the study, nothing was imported: {rows}")
     with transaction.atomic():
         for imported in records:
             code = imported.access_group or "unassigned"

@@ -29,6 +29,7 @@ urlpatterns = [
     path("records/<str:record_id>/<str:form>/", views.form_page, name="form"),
     path("records/<str:record_id>/<str:form>/query/", views.open_query, name="open_query"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("setup/", views.study_setup, name="setup"),
     path("dashboard/remind/<int:hospital_id>/", views.remind_hospital, name="remind"),
     path("dashboard/invite/", views.invite_coordinator, name="invite"),
     path("export.csv", views.export, name="export"),

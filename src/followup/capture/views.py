@@ -28,8 +28,10 @@ from followup.capture.models import (
     QueryMessage,
     Role,
 )
+from followup.capture.setup import SetupError, load_records, replace_definition
 from followup.io import read_records
 from followup.report import report_html
+from followup.study import StudyError
 
 NOT_APPLICABLE = -1
 
@@ -192,6 +194,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ),
     )
     return render(request, "capture/dashboard.html", {"hospitals": hospitals})
+
+
+@login_required
+def study_setup(request: HttpRequest) -> HttpResponse:
+    """Load records from a REDCap CSV, or replace the dictionary and plan (data manager)."""
+    if not access.is_data_manager(request.user):
+        raise PermissionDenied("study set-up is the data manager's")
+    m = access.membership(request.user)
+    assert m is not None
+    problems: list[str] = []
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "records":
+                upload = request.FILES["records"]
+                text = upload.read().decode("utf-8-sig")
+                imported = read_records(text, m.study.dictionary, source=upload.name)
+                count = load_records(m.study, imported, user=request.user.get_username())
+                messages.success(request, f"{count} records loaded from {upload.name}.")
+            else:
+                dictionary = request.FILES["dictionary"].read().decode("utf-8-sig")
+                plan = (
+                    request.FILES["plan"].read().decode("utf-8")
+                    if "plan" in request.FILES
+                    else None
+                )
+                removed = replace_definition(m.study, dictionary, plan)
+                note = f" Fields without data removed: {', '.join(removed)}." if removed else ""
+                messages.success(request, "The study's dictionary and plan were replaced." + note)
+            return redirect("setup")
+        except (StudyError, SetupError, UnicodeDecodeError, KeyError) as error:
+            problems = _problem_lines(error)
+    context = {"study": m.study, "problems": problems, "forms": m.study.dictionary.forms}
+    return render(request, "capture/setup.html", context, status=400 if problems else 200)
+
+
+def _problem_lines(error: Exception) -> list[str]:
+    if isinstance(error, KeyError):
+        return ["Choose a file to upload."]
+    if isinstance(error, UnicodeDecodeError):
+        return ["The file is not UTF-8 text: save it from Excel as “CSV UTF-8”."]
+    return str(error).splitlines()
 
 
 @login_required

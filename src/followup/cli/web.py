@@ -83,6 +83,67 @@ def _create_demo(data_dir: Path) -> list:  # type: ignore[type-arg]
     return users
 
 
+@cli.command(name="setup", short_help="Create the study in the web app's database.")
+@click.option("--name", required=True, help="The study's name, as pages and mails show it.")
+@click.option(
+    "--dictionary",
+    "-d",
+    "dictionary_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    required=True,
+    help="REDCap data dictionary (CSV).",
+)
+@click.option(
+    "--plan",
+    "-p",
+    "plan_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Analysis plan (YAML).",
+)
+@click.option(
+    "--records",
+    "-r",
+    "records_path",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="REDCap export of the records to load (hospitals from redcap_data_access_group).",
+)
+@_DATA
+@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+def setup_command(
+    name: str,
+    dictionary_path: Path,
+    plan_path: Path | None,
+    records_path: Path | None,
+    data_dir: Path,
+    debug: bool,
+) -> None:
+    """Create the study from its dictionary (plan, records); then add people with createuser."""
+
+    def action() -> int:
+        _django(data_dir)
+        _migrate()
+        from followup.capture.models import Study
+        from followup.capture.setup import create_study, load_records
+        from followup.io import load_records as read_export
+
+        if Study.objects.exists():
+            click.echo(
+                "error: this database already has a study; use the web page Study set-up", err=True
+            )
+            return BAD_INPUT
+        plan = plan_path.read_text(encoding="utf-8") if plan_path else ""
+        study = create_study(name, dictionary_path.read_text(encoding="utf-8-sig"), plan)
+        if records_path is not None:
+            count = load_records(
+                study, read_export(records_path, study.dictionary), user="followup setup"
+            )
+            click.echo(f"{count} records loaded into {study.hospitals.count()} hospitals", err=True)
+        click.echo(f"study created: {name}")
+        return DONE
+
+    _run(action, debug)
+
+
 @cli.command(short_help="Add a user (or reset one) and print the sign-in link.")
 @click.argument("username")
 @click.option(
@@ -111,7 +172,7 @@ def createuser(
 
         study = Study.objects.first()
         if study is None:
-            click.echo("error: there is no study yet: run `followup serve` once", err=True)
+            click.echo("error: there is no study yet: create it with `followup setup`", err=True)
             return BAD_INPUT
         place = None
         if hospital:
