@@ -207,18 +207,13 @@ def study_setup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if request.POST.get("action") == "records":
-                upload = request.FILES["records"]
-                text = upload.read().decode("utf-8-sig")
-                imported = read_records(text, m.study.dictionary, source=upload.name)
+                name, text = _upload(request, "records")
+                imported = read_records(text, m.study.dictionary, source=name)
                 count = load_records(m.study, imported, user=request.user.get_username())
-                messages.success(request, f"{count} records loaded from {upload.name}.")
+                messages.success(request, f"{count} records loaded from {name}.")
             else:
-                dictionary = request.FILES["dictionary"].read().decode("utf-8-sig")
-                plan = (
-                    request.FILES["plan"].read().decode("utf-8")
-                    if "plan" in request.FILES
-                    else None
-                )
+                dictionary = _upload(request, "dictionary")[1]
+                plan = _upload(request, "plan")[1] if "plan" in request.FILES else None
                 removed = replace_definition(m.study, dictionary, plan)
                 note = f" Fields without data removed: {', '.join(removed)}." if removed else ""
                 messages.success(request, "The study's dictionary and plan were replaced." + note)
@@ -227,6 +222,12 @@ def study_setup(request: HttpRequest) -> HttpResponse:
             problems = _problem_lines(error)
     context = {"study": m.study, "problems": problems, "forms": m.study.dictionary.forms}
     return render(request, "capture/setup.html", context, status=400 if problems else 200)
+
+
+def _upload(request: HttpRequest, name: str) -> tuple[str, str]:
+    """An uploaded file's name and its text (a BOM from Excel stripped)."""
+    upload = request.FILES[name]
+    return str(upload.name or name), upload.read().decode("utf-8-sig")
 
 
 def _problem_lines(error: Exception) -> list[str]:
