@@ -226,7 +226,9 @@ def study_setup(request: HttpRequest) -> HttpResponse:
 
 def _upload(request: HttpRequest, name: str) -> tuple[str, str]:
     """An uploaded file's name and its text (a BOM from Excel stripped)."""
-    upload = request.FILES[name]
+    upload = request.FILES.get(name)
+    if upload is None:
+        raise KeyError(name)
     return str(upload.name or name), upload.read().decode("utf-8-sig")
 
 
