@@ -147,6 +147,9 @@ def test_the_questionnaire_journey(site: Site, live_server: object, browser: obj
 
     phone = _sign_in(browser, live_server, "coordinator", width=390)
     phone.goto(url)
+    assert phone.evaluate(
+        "document.documentElement.scrollWidth <= window.innerWidth"
+    )  # no sideways scroll
     _shot(phone, "11_questionnaire_on_a_phone")
 
     trail = AuditEntry.objects.filter(record=record.record_id)
@@ -160,3 +163,31 @@ def test_the_questionnaire_journey(site: Site, live_server: object, browser: obj
         "relapse_questionnaire_complete",
     } <= changed
     assert trail.filter(user="data_manager", action="lock").exists()
+
+
+def test_keyboard_alone(site: Site, live_server: object, browser: object) -> None:
+    """Sign in and save a form with the keyboard only: every control is reachable by Tab."""
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    page.goto(f"{live_server.url}/login/")  # type: ignore[attr-defined]
+    _tab_to(page, "document.activeElement.id === 'id_username'")
+    page.keyboard.type("coordinator")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/records/")
+    page.goto(f"{live_server.url}/records/{site.own.record_id}/followup/")  # type: ignore[attr-defined]
+    _tab_to(page, "document.activeElement.textContent.trim() === 'Save'")
+    with page.expect_navigation():
+        page.keyboard.press("Enter")
+    assert "Nothing had changed" in page.content() or "Saved" in page.content()
+    _shot(page, "12_saved_with_the_keyboard")
+
+
+def _tab_to(page: object, reached: str) -> None:
+    if page.evaluate(reached):  # type: ignore[attr-defined]
+        return
+    for _ in range(150):
+        page.keyboard.press("Tab")  # type: ignore[attr-defined]
+        if page.evaluate(reached):  # type: ignore[attr-defined]
+            return
+    pytest.fail(f"Tab never reached: {reached}")
