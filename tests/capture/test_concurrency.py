@@ -56,3 +56,11 @@ def test_simultaneous_saves_of_one_form(site: Site) -> None:
     assert sorted(outcomes) == ["conflict", "saved"]
     assert FormEntry.objects.get(pk=entry.pk).version == entry.version + 1
     assert verify().ok
+
+
+def test_sqlite_runs_in_wal_mode(db: None) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL has no journal mode")
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA journal_mode")
+        assert cursor.fetchone()[0] == "wal"

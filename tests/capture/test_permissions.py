@@ -130,3 +130,42 @@ def test_admin_is_the_administrator_only(site: Site) -> None:
     assert site.clients["administrator"].get("/admin/").status_code == 200
     for role in ("coordinator", "data_manager", "statistician"):
         assert site.clients[role].get("/admin/").status_code == 302  # to the admin sign-in
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_reminders_invitations_and_set_up_are_the_data_managers(site: Site, role: str) -> None:
+    client = site.clients[role]
+    hospital = site.own.hospital.pk
+    responses = [
+        client.post(f"/dashboard/remind/{hospital}/"),
+        client.post(
+            "/dashboard/invite/",
+            {"hospital": hospital, "username": f"x{role}", "email": "x@example.org"},
+        ),
+        client.get("/setup/"),
+    ]
+    allowed = role == "data_manager"
+    for response in responses:
+        assert response.status_code in ({200, 302} if allowed else _expected(role, set()))
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("whose", ["own", "other"])
+def test_answering_a_query(site: Site, role: str, whose: str) -> None:
+    record = site.own if whose == "own" else site.other
+    query = DataQuery.objects.create(record=record, form="enrollment", field="wbc_dx")
+    response = site.clients[role].post(
+        f"/records/{record.record_id}/queries/{query.pk}/reply/", {"text": "ok"}
+    )
+    answered = query.messages.exists()
+    assert answered == (role in WRITES[whose]), (role, whose, response.status_code)
+
+
+def test_the_trail_cannot_be_changed_in_the_admin(site: Site) -> None:
+    entry = AuditEntry.objects.first()
+    assert entry is not None
+    admin = site.clients["administrator"]
+    assert admin.get(f"/admin/capture/auditentry/{entry.pk}/delete/").status_code == 403
+    assert (
+        admin.post(f"/admin/capture/auditentry/{entry.pk}/change/", {"new": "x"}).status_code == 403
+    )
