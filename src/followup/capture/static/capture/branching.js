@@ -51,9 +51,19 @@
     const p = Math.pow(a, b);
     return isFinite(p) ? p : "";
   }
-  function date(v) {
-    const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(String(v).trim());
-    return m ? Date.UTC(+m[1], +m[2] - 1, +m[3]) : null;
+  function date(v) {  // as _logic_functions._date: Y-M-D [H:M[:S]], a real calendar day, or 'today'
+    const text = asText(v).trim();
+    if (text.toLowerCase() === "today") {
+      const now = new Date();
+      return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+    }
+    const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
+    if (!m) return null;
+    const [y, mo, d, h, mi, se] = [+m[1], +m[2], +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0)];
+    const t = Date.UTC(y, mo - 1, d, h, mi, se);
+    const back = new Date(t);
+    const real = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d;
+    return real && h < 24 && mi < 60 && se < 60 ? t : null;
   }
   const DAYS = { y: 365.2425, M: 30.44, d: 1, h: 1 / 24, m: 1 / 1440, s: 1 / 86400 };
   const FUNCTIONS = {
@@ -62,10 +72,13 @@
       const d1 = date(a[0]), d2 = date(a[1]);
       if (d1 === null || d2 === null || !(asText(a[2]) in DAYS)) return "";
       const days = (d2 - d1) / 86400000 / DAYS[asText(a[2])];
-      const signed = a.length > 3 && truthy(a[a.length - 1]) && asText(a[a.length - 1]) !== "ymd";
+      const signed = a.slice(3).some((x) => x === true || ["true", "1"].includes(asText(x).toLowerCase()));
       return signed ? days : Math.abs(days);
     },
-    sum: (a) => a.map(asNumber).filter((x) => x !== null).reduce((s, x) => s + x, 0),
+    sum: (a) => {  // no number among the arguments: blank, as the server says
+      const numbers = a.map(asNumber).filter((x) => x !== null);
+      return numbers.length ? numbers.reduce((s, x) => s + x, 0) : "";
+    },
     abs: (a) => (asNumber(a[0]) === null ? "" : Math.abs(asNumber(a[0]))),
     isnumber: (a) => asNumber(a[0]) !== null,
     contains: (a) => asText(a[0]).toLowerCase().includes(asText(a[1]).toLowerCase()),
