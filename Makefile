@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install system demo test lint unit postgres bench reference clean
+.PHONY: install system demo serve test lint unit postgres bench reference clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -23,6 +23,10 @@ install: .venv/.installed
 # The MLL03 demo: synthetic cohort → validation → analysis → out/demo/report.html and report.pdf.
 demo: install
 	$(RUN) followup demo --out out/demo
+
+# The web app with the demo study: prints the demo users' sign-in details and the URL.
+serve: install
+	$(RUN) followup serve
 
 # Programs some tests drive, from Debian: chromium (the browser journeys), node (branching.js
 # against the Python evaluator) and PostgreSQL's server.
