@@ -44,15 +44,13 @@ def post_data(record: Record, form: str, **changes: str) -> dict[str, str]:
     """The form's stored values as the browser posts them, with some changed."""
     entry = FormEntry.objects.filter(record=record, form=form).first()
     values = dict(entry.values) if entry else {}
-    data = {k: v for k, v in values.items() if not ("___" in k and v == "0")}
-    return (
-        data
-        | {
-            "version": str(entry.version if entry else 0),
-            "status": str(entry.status if entry else 0),
-        }
-        | changes
-    )
+    data: dict[str, Any] = {k: v for k, v in values.items() if "___" not in k}
+    for column, ticked in values.items():  # a checkbox posts its ticked codes under the field name
+        if "___" in column and ticked == "1":
+            name, code = column.split("___")
+            data.setdefault(name, []).append(code)
+    version, status = str(entry.version if entry else 0), str(entry.status if entry else 0)
+    return data | {"version": version, "status": status} | changes
 
 
 @pytest.fixture

@@ -168,3 +168,15 @@ def test_a_reminder_lists_what_is_still_open(site: Site, mailoutbox: list) -> No
     assert len(mailoutbox) == 1
     assert f"{site.own.record_id}: followup" in mailoutbox[0].body
     assert site.other.record_id not in mailoutbox[0].body
+
+
+def test_a_choice_that_is_not_one_is_refused_by_the_django_form(site: Site) -> None:
+    record = site.own
+    before = FormEntry.objects.get(record=record, form="enrollment").values
+    data = post_data(record, "enrollment", sex="7", reason="try")
+    response = site.clients["coordinator"].post(f"/records/{record.record_id}/enrollment/", data)
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Select a valid choice" in page
+    assert 'id="m-sex"' in page
+    assert FormEntry.objects.get(record=record, form="enrollment").values == before

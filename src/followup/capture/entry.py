@@ -12,89 +12,47 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from django import forms
 from django.db import transaction
+from django.forms import BoundField
 
 from followup.capture.audit import Change, append
 from followup.capture.models import FormEntry, FormStatus, Record
+from followup.capture.questionnaire import form_fields
 from followup.study import Field
 from followup.study.validation import Finding, validate
 
 
 @dataclass(frozen=True)
 class Question:
-    """One field as the page shows it: its inputs, its current value, its branching as a tree."""
+    """One field as the page shows it: the Django bound field, its branching tree, its messages."""
 
     field: Field
-    value: str
-    ticked: tuple[str, ...]
+    bound: BoundField
     branching: str  # JSON tree, '' when always shown
     messages: tuple[str, ...] = ()
 
     @property
-    def input_type(self) -> str:
-        """The HTML control: date, number, text, textarea, radio, select, checkbox."""
-        f = self.field
-        if f.field_type in ("radio", "yesno", "truefalse"):
-            return "radio"
-        if f.field_type in ("dropdown", "checkbox", "notes"):
-            return {"dropdown": "select", "checkbox": "checkbox", "notes": "textarea"}[f.field_type]
-        kind = f.text_type.name if f.text_type else ""
-        if kind.startswith("date_"):
-            return "date"
-        return "number" if kind in ("integer", "number") else "text"
-
-    @property
-    def choices(self) -> list[tuple[str, str, str]]:
-        """(code, label, export column) per choice; yesno and truefalse get their fixed choices."""
-        f = self.field
-        choices = [(c.code, c.label) for c in f.choices]
-        if f.field_type == "yesno":
-            choices = [("1", "Yes"), ("0", "No")]
-        elif f.field_type == "truefalse":
-            choices = [("1", "True"), ("0", "False")]
-        columns = f.export_columns if f.field_type == "checkbox" else [f.name] * len(choices)
-        return [
-            (code, label, column) for (code, label), column in zip(choices, columns, strict=True)
-        ]
+    def grouped(self) -> bool:
+        """Radio buttons and checkboxes sit in a fieldset with a legend."""
+        return self.field.field_type in ("radio", "yesno", "truefalse", "checkbox")
 
 
 def questions(
-    record: Record, form: str, values: Mapping[str, str], findings: list[Finding]
+    record: Record, form: str, bound: forms.Form, findings: list[Finding]
 ) -> list[Question]:
-    """The form's fields with their values and the messages that belong to each."""
+    """The form's fields, each with Django's widget and the messages that belong to it."""
     by_field: dict[str, list[str]] = {}
     for finding in findings:
         by_field.setdefault(finding.field, []).append(finding.message)
+    if bound.is_bound and not bound.is_valid():
+        for name, errors in bound.errors.items():
+            by_field.setdefault(name, []).extend(str(e) for e in errors)
     result = []
-    for f in record.study.dictionary.form_fields(form):
-        if f.name == record.study.dictionary.record_id:
-            continue
-        ticked = (
-            tuple(c for c in f.export_columns if values.get(c) == "1")
-            if f.field_type == "checkbox"
-            else ()
-        )
+    for f in form_fields(record.study.dictionary, form):
         tree = json.dumps(f.branching.tree()) if f.branching.text.strip() else ""
-        result.append(
-            Question(f, values.get(f.name, ""), ticked, tree, tuple(by_field.get(f.name, ())))
-        )
+        result.append(Question(f, bound[f.name], tree, tuple(by_field.get(f.name, ()))))
     return result
-
-
-def posted_values(record: Record, form: str, post: Mapping[str, str]) -> dict[str, str]:
-    """The form's raw values from a POST: unticked options are '0', missing inputs are blank."""
-    values: dict[str, str] = {}
-    for f in record.study.dictionary.form_fields(form):
-        if f.name == record.study.dictionary.record_id or not f.holds_data:
-            continue
-        for column in f.export_columns:
-            raw = post.get(column, "")
-            values[column] = (
-                ("1" if raw else "0")
-                if f.field_type == "checkbox"
-                else raw.replace("\r\n", "\n").strip()
-            )
-    return values
 
 
 class SaveRefused(Exception):  # noqa: N818  (a refusal, shown to the user, not a crash)

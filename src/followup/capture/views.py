@@ -17,7 +17,7 @@ from followup.analysis import analyze
 from followup.capture import access
 from followup.capture.audit import Change, append, trail_csv
 from followup.capture.distribution import invite, remind
-from followup.capture.entry import SaveRefused, posted_values, questions, save
+from followup.capture.entry import SaveRefused, questions, save
 from followup.capture.export import export_csv
 from followup.capture.models import (
     AuditEntry,
@@ -28,6 +28,7 @@ from followup.capture.models import (
     QueryMessage,
     Role,
 )
+from followup.capture.questionnaire import questionnaire, raw_values
 from followup.capture.setup import SetupError, load_records, replace_definition
 from followup.io import read_records
 from followup.report import report_html
@@ -97,11 +98,16 @@ def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
     }
     findings: list[Any] = []
     values = stored
+    dictionary = record.study.dictionary
+    bound = questionnaire(dictionary, form, stored, readonly=not editable)
     if request.method == "POST":
         if not editable:
             raise PermissionDenied("you cannot change this record")
-        values = posted_values(record, form, request.POST)
-        status = int(request.POST.get("status", FormStatus.INCOMPLETE))
+        bound = questionnaire(dictionary, form, stored, data=request.POST)
+        if not bound.is_valid():  # Django's own checks (a choice that is not one): nothing saved
+            context["error"] = "Nothing was saved: please correct the fields marked below."
+            return _form_response(request, record, form, bound, stored, [], context, 400)
+        values = raw_values(dictionary, form, bound)
         try:
             result = save(
                 record.pk,
@@ -109,19 +115,13 @@ def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
                 values,
                 user=request.user.get_username(),
                 version=int(request.POST.get("version", "0")),
-                status=status,
+                status=int(request.POST.get("status", FormStatus.INCOMPLETE)),
                 reason=request.POST.get("reason", ""),
             )
         except SaveRefused as refused:
             findings = refused.findings
-            context |= {
-                "error": refused.message,
-                "conflict": refused.conflict,
-                "mine": values,
-                "reason": request.POST.get("reason", ""),
-            }
+            context |= {"error": refused.message, "reason": request.POST.get("reason", "")}
             if refused.conflict is not None:
-                context["theirs"] = refused.conflict.values
                 context["conflict_rows"] = _conflict_rows(
                     record, form, values, refused.conflict.values
                 )
@@ -134,25 +134,37 @@ def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
             else:
                 messages.success(request, "Saved." if result.changed else "Nothing had changed.")
             return redirect("form", record_id=record.record_id, form=form)
-    other = {k: v for k, v in record.values().items() if k not in values}
-    missing = [
-        q.field.label
-        for q in questions(record, form, values, [])
-        if q.field.required and not _has(q)
-    ]
+    return _form_response(
+        request, record, form, bound, values, findings, context, 400 if findings else 200
+    )
+
+
+def _form_response(
+    request: HttpRequest,
+    record: Any,
+    form: str,
+    bound: Any,
+    values: dict[str, str],
+    findings: list[Any],
+    context: dict[str, Any],
+    status: int,
+) -> HttpResponse:
+    """The questionnaire page: widgets, messages beside their fields, the required-field summary."""
+    fields = questions(record, form, bound, findings)
+    missing = [q.field.label for q in fields if q.field.required and not _has(q.field, values)]
     context |= {
-        "questions": questions(record, form, values, findings),
-        "context_values": other,
+        "questions": fields,
+        "context_values": {k: v for k, v in record.values().items() if k not in values},
         "missing": missing,
         "queries": record.queries.filter(form=form).prefetch_related("messages"),
     }
-    return render(request, "capture/form.html", context, status=400 if findings else 200)
+    return render(request, "capture/form.html", context, status=status)
 
 
-def _has(question: Any) -> bool:
-    return (
-        bool(question.ticked) if question.field.field_type == "checkbox" else bool(question.value)
-    )
+def _has(field: Any, values: dict[str, str]) -> bool:
+    if field.field_type == "checkbox":
+        return any(values.get(c) == "1" for c in field.export_columns)
+    return bool(values.get(field.name, ""))
 
 
 def _conflict_rows(

@@ -117,13 +117,16 @@
 // The form page: read every input, show or hide each field as its branching says.
 (function () {
   if (typeof document === "undefined") return;
+  function checkboxColumn(field, code) {  // followup.study.choices.checkbox_column
+    return field + "___" + code.replace(/-/g, "_").toLowerCase();
+  }
   function currentValues(form, context) {
     const values = Object.assign({}, context);
     form.querySelectorAll("[data-column]").forEach((box) => {
       const column = box.dataset.column;
       const inputs = box.querySelectorAll("input, select, textarea");
       inputs.forEach((input) => {
-        if (input.type === "checkbox") values[input.dataset.option] = input.checked ? "1" : "0";
+        if (input.type === "checkbox") values[checkboxColumn(input.name, input.value)] = input.checked ? "1" : "0";
         else if (input.type === "radio") { if (input.checked) values[column] = input.value; else if (!(column in values)) values[column] = ""; }
         else values[column] = input.value;
       });
