@@ -192,19 +192,25 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("the dashboard is the data manager's")
     m = access.membership(request.user)
     assert m is not None
-    hospitals = Hospital.objects.filter(study=m.study).annotate(
-        patients=Count("records", distinct=True),
-        complete=Count(
-            "records__forms", filter=Q(records__forms__status=FormStatus.COMPLETE), distinct=True
-        ),
-        entries=Count("records__forms", distinct=True),
-        last=Max("records__forms__updated"),
-        open_queries=Count(
-            "records__queries",
-            filter=~Q(records__queries__status=DataQuery.Status.CLOSED),
-            distinct=True,
-        ),
-    )
+    hospitals = (
+        Hospital.objects.filter(study=m.study)
+        .annotate(
+            patients=Count("records", distinct=True),
+            complete=Count(
+                "records__forms",
+                filter=Q(records__forms__status=FormStatus.COMPLETE),
+                distinct=True,
+            ),
+            entries=Count("records__forms", distinct=True),
+            last=Max("records__forms__updated"),
+            open_queries=Count(
+                "records__queries",
+                filter=~Q(records__queries__status=DataQuery.Status.CLOSED),
+                distinct=True,
+            ),
+        )
+        .order_by("code")
+    )  # Meta.ordering does not survive GROUP BY
     return render(request, "capture/dashboard.html", {"hospitals": hospitals})
 
 
