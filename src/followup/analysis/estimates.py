@@ -15,6 +15,7 @@ from followup.analysis.dataset import StudyData
 from followup.analysis.endpoints import EndpointData
 from followup.study.plan_schema import Reporting
 from followup.survival import (
+    CumulativeIncidenceCurve,
     KaplanMeierCurve,
     SurvivalError,
     cumulative_incidence,
@@ -60,6 +61,7 @@ class GroupEstimate:
     median_lower: float | None
     median_upper: float | None
     curve: Curve
+    competing_at_times: tuple[AtTime, ...] = ()  # cumulative incidence of the competing event
 
 
 @dataclass(frozen=True)
@@ -238,8 +240,30 @@ def _cif_group(
         return _empty_group(label, reporting)
     if not (event == 1).any():
         return _no_event_incidence(label, time, reporting, unit)
-    fit = cumulative_incidence(time, event, conf_level=reporting.conf_level).curve(1)
-    last = float(fit.time[-1]) if len(fit.time) else 0.0
+    fits = cumulative_incidence(time, event, conf_level=reporting.conf_level)
+    fit = fits.curve(1)
+    last = float(time.max())
+    points = _incidence_points(fit, time, reporting, last)
+    competing: tuple[AtTime, ...] = ()
+    if (event == 2).any():  # REPORTING.md §3: report the competing event's incidence too
+        competing = _incidence_points(fits.curve(2), time, reporting, last)
+    grid = at_risk_grid(float(fit.time[-1]) if len(fit.time) else 0.0, unit)
+    curve = Curve(
+        (0.0, *map(float, fit.time)),
+        (0.0, *map(float, fit.estimate)),
+        (),
+        (),
+        grid,
+        tuple(int((time >= t).sum()) for t in grid),
+    )
+    events = int((event == 1).sum())
+    return GroupEstimate(label, len(time), events, points, None, None, None, curve, competing)
+
+
+def _incidence_points(
+    fit: CumulativeIncidenceCurve, time: np.ndarray, reporting: Reporting, last: float
+) -> tuple[AtTime, ...]:
+    """The incidence at each time point up to the last follow-up (None after it)."""
     points = []
     for t in reporting.time_points:
         at_risk = int((time >= t).sum())
@@ -257,18 +281,7 @@ def _cif_group(
                 at_risk,
             )
         )
-    grid = at_risk_grid(last, unit)
-    curve = Curve(
-        (0.0, *map(float, fit.time)),
-        (0.0, *map(float, fit.estimate)),
-        (),
-        (),
-        grid,
-        tuple(int((time >= t).sum()) for t in grid),
-    )
-    return GroupEstimate(
-        label, len(time), int((event == 1).sum()), tuple(points), None, None, None, curve
-    )
+    return tuple(points)
 
 
 def _no_event_incidence(

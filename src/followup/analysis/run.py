@@ -53,6 +53,7 @@ class EndpointResult:
     excluded: tuple[Exclusion, ...]
     overall: GroupEstimate
     comparisons: tuple[Comparison, ...]
+    competing_event: str = ""  # the competing event's name(s), for an incidence endpoint
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ def _endpoint(
         times.excluded,
         overall,
         comparisons,
+        " or ".join(e.name for e in endpoint.competing),
     )
 
 

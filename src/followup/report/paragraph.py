@@ -89,6 +89,15 @@ def _endpoint(endpoint: EndpointResult, results: StudyResults) -> list[str]:
         else f"The {lowered(endpoint.label)} {what} of {endpoint.patients} patients was"
     )
     sentences = [f"{lead} {_join(figures, last='; and ', sep='; ')}."]
+    competing = [a for a in endpoint.overall.competing_at_times if a.estimate is not None]
+    if competing:
+        shown = [
+            f"{figure(a, reporting)} at {time_label(a.time, endpoint.unit)}" for a in competing
+        ]
+        sentences.append(
+            f"The cumulative incidence of the competing event ({endpoint.competing_event}) "
+            f"was {_join(shown, last='; and ', sep='; ')}."
+        )
     for comparison in endpoint.comparisons:
         sentences.append(_comparison(comparison, endpoint, results))
     return sentences

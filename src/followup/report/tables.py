@@ -86,6 +86,10 @@ def endpoint_table(endpoint: EndpointResult, results: StudyResults) -> pd.DataFr
             }
             for at in group.at_times:
                 row[time_label(at.time, endpoint.unit)] = figure(at, reporting)
+            for at in group.competing_at_times:
+                row[f"{endpoint.competing_event}, {time_label(at.time, endpoint.unit)}"] = figure(
+                    at, reporting
+                )
             if endpoint.kind == "survival":
                 row["Median"] = "not reached" if group.median is None else f"{group.median:.2f}"
             row["P"] = (
