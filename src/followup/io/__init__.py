@@ -1,6 +1,6 @@
 """Files in and out: REDCap record exports, read and written."""
 
-from followup.io.export import export_header, write_records
+from followup.io.export import export_header, records_csv, write_records
 from followup.io.records import RecordsError, RecordSet, load_records, read_records
 
 __all__ = [
@@ -9,5 +9,6 @@ __all__ = [
     "export_header",
     "load_records",
     "read_records",
+    "records_csv",
     "write_records",
 ]

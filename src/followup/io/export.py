@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
@@ -17,6 +18,19 @@ def export_header(dictionary: DataDictionary, *, access_group: bool = True) -> l
     return [columns[0], ACCESS_GROUP, *columns[1:]] if access_group else columns
 
 
+def records_csv(
+    dictionary: DataDictionary, rows: Iterable[Mapping[str, str]], *, access_group: bool = True
+) -> str:
+    """Raw values (blank where a row has none) under REDCap's export header, as CSV text."""
+    header = export_header(dictionary, access_group=access_group)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(column, "") for column in header])
+    return out.getvalue()
+
+
 def write_records(
     path: str | Path,
     dictionary: DataDictionary,
@@ -24,12 +38,9 @@ def write_records(
     *,
     access_group: bool = True,
 ) -> Path:
-    """Write raw values (blank where a row has none) under REDCap's export header."""
+    """Write the records as a REDCap raw export file (see records_csv)."""
     path = Path(path)
-    header = export_header(dictionary, access_group=access_group)
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(header)
-        for row in rows:
-            writer.writerow([row.get(column, "") for column in header])
+    path.write_text(
+        records_csv(dictionary, rows, access_group=access_group), encoding="utf-8", newline=""
+    )
     return path
