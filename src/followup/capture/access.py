@@ -10,22 +10,38 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
 
 from followup.capture.models import Membership, Record, Role
 
 User = AbstractBaseUser | AnonymousUser
+_CACHED = "_followup_membership"
+REPORTERS = (Role.DATA_MANAGER, Role.STATISTICIAN)  # who runs the report of every hospital
 
 
 def membership(user: User) -> Membership | None:
-    """The user's role, or None for a user with none (who then sees nothing)."""
+    """The user's role, or None for a user with none (who then sees nothing).
+
+    Read once per request: every check of one request asks about the same user object.
+    """
     if not user.is_authenticated:
         return None
-    try:
-        return Membership.objects.select_related("study", "hospital").get(user_id=user.pk)
-    except Membership.DoesNotExist:
-        return None
+    cache = user.__dict__
+    if _CACHED not in cache:
+        query = Membership.objects.select_related("study", "hospital").filter(user_id=user.pk)
+        cache[_CACHED] = query.first()
+    found: Membership | None = cache[_CACHED]
+    return found
+
+
+def require(user: User, roles: tuple[str, ...], refusal: str) -> Membership:
+    """The membership of a user whose role is one of ``roles``; 403 with ``refusal`` otherwise."""
+    m = membership(user)
+    if m is None or m.role not in roles:
+        raise PermissionDenied(refusal)
+    return m
 
 
 def role_of(user: User) -> str | None:
@@ -63,16 +79,11 @@ def is_data_manager(user: User) -> bool:
     return role_of(user) == Role.DATA_MANAGER
 
 
-def can_report(user: User) -> bool:
-    """Exports of every hospital and the report: the data manager and the statistician."""
-    return role_of(user) in (Role.DATA_MANAGER, Role.STATISTICIAN)
-
-
 def role_context(request: HttpRequest) -> dict[str, Any]:
     """Template context: the user's role and hospital for the header."""
     m = membership(request.user)
     return {
         "membership": m,
         "is_data_manager": bool(m and m.role == Role.DATA_MANAGER),
-        "can_report": bool(m and m.role in (Role.DATA_MANAGER, Role.STATISTICIAN)),
+        "can_report": bool(m and m.role in REPORTERS),
     }

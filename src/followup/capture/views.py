@@ -188,10 +188,7 @@ def _conflict_rows(
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Per hospital: patients, forms complete, last activity, open queries (data manager)."""
-    if not access.is_data_manager(request.user):
-        raise PermissionDenied("the dashboard is the data manager's")
-    m = access.membership(request.user)
-    assert m is not None
+    m = access.require(request.user, (Role.DATA_MANAGER,), "the dashboard is the data manager's")
     hospitals = (
         Hospital.objects.filter(study=m.study)
         .annotate(
@@ -217,10 +214,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def study_setup(request: HttpRequest) -> HttpResponse:
     """Load records from a REDCap CSV, or replace the dictionary and plan (data manager)."""
-    if not access.is_data_manager(request.user):
-        raise PermissionDenied("study set-up is the data manager's")
-    m = access.membership(request.user)
-    assert m is not None
+    m = access.require(request.user, (Role.DATA_MANAGER,), "study set-up is the data manager's")
     problems: list[str] = []
     if request.method == "POST":
         try:
@@ -262,10 +256,7 @@ def _problem_lines(error: Exception) -> list[str]:
 @require_POST
 def remind_hospital(request: HttpRequest, hospital_id: int) -> HttpResponse:
     """Mail a hospital's coordinators the forms still open there (data manager)."""
-    if not access.is_data_manager(request.user):
-        raise PermissionDenied("reminders are the data manager's")
-    m = access.membership(request.user)
-    assert m is not None
+    m = access.require(request.user, (Role.DATA_MANAGER,), "reminders are the data manager's")
     hospital = Hospital.objects.get(study=m.study, pk=hospital_id)
     sent = remind(hospital)
     if sent:
@@ -281,10 +272,7 @@ def remind_hospital(request: HttpRequest, hospital_id: int) -> HttpResponse:
 @require_POST
 def invite_coordinator(request: HttpRequest) -> HttpResponse:
     """Create a hospital's coordinator and mail the sign-in link (data manager)."""
-    if not access.is_data_manager(request.user):
-        raise PermissionDenied("invitations are the data manager's")
-    m = access.membership(request.user)
-    assert m is not None
+    m = access.require(request.user, (Role.DATA_MANAGER,), "invitations are the data manager's")
     hospital = Hospital.objects.get(study=m.study, pk=int(request.POST["hospital"]))
     username, email = (
         request.POST.get("username", "").strip(),
@@ -392,10 +380,11 @@ def export(request: HttpRequest) -> HttpResponse:
 @login_required
 def report(request: HttpRequest) -> HttpResponse:
     """Run the study's plan on the current records and show the report (no PDF on the web page)."""
-    if not access.can_report(request.user):
-        raise PermissionDenied("the report is for the data manager and the statistician")
-    m = access.membership(request.user)
-    assert m is not None
+    m = access.require(
+        request.user,
+        access.REPORTERS,
+        "the report is for the data manager and the statistician",
+    )
     plan = m.study.plan
     if plan is None:
         context = {
