@@ -23,7 +23,7 @@ from followup.study.plan import Plan, load_plan
 from followup.study.validation import Finding, findings_table, validate, write_findings
 
 DONE, FINDINGS, BAD_INPUT = 0, 1, 2
-_EXISTING = click.Path(exists=True, dir_okay=False, path_type=Path)
+EXISTING_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
 class Steps:
@@ -69,11 +69,11 @@ def cli() -> None:
     """Followup: a study's follow-up questionnaire, from REDCap files to a journal-ready report."""
 
 
-_dictionary_option = click.option(
+dictionary_option = click.option(
     "--dictionary",
     "-d",
     "dictionary_path",
-    type=_EXISTING,
+    type=EXISTING_FILE,
     required=True,
     help="REDCap data dictionary (CSV).",
 )
@@ -81,19 +81,20 @@ _records_option = click.option(
     "--records",
     "-r",
     "records_path",
-    type=_EXISTING,
+    type=EXISTING_FILE,
     required=True,
     help="REDCap raw or label export of the records (CSV).",
 )
+
+
+debug_option = click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
 
 
 def _common(function: Callable[..., Any]) -> Callable[..., Any]:
     function = click.option("--quiet", "-q", is_flag=True, help="No progress lines on stderr.")(
         function
     )
-    return click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")(
-        function
-    )
+    return debug_option(function)
 
 
 @cli.command()
@@ -122,13 +123,13 @@ def demo(out: Path, no_pdf: bool, quiet: bool, debug: bool) -> None:
 
 
 @cli.command(name="validate", short_help="Check records; list every finding.")
-@_dictionary_option
+@dictionary_option
 @_records_option
 @click.option(
     "--plan",
     "-p",
     "plan_path",
-    type=_EXISTING,
+    type=EXISTING_FILE,
     help="Analysis plan (YAML): adds its cross-field rules.",
 )
 @click.option(
@@ -160,10 +161,10 @@ def validate_command(
 
 
 @cli.command(name="analyze", short_help="Validate, analyse and write the report.")
-@_dictionary_option
+@dictionary_option
 @_records_option
 @click.option(
-    "--plan", "-p", "plan_path", type=_EXISTING, required=True, help="Analysis plan (YAML)."
+    "--plan", "-p", "plan_path", type=EXISTING_FILE, required=True, help="Analysis plan (YAML)."
 )
 @click.option(
     "--out",

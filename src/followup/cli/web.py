@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from followup.cli.main import BAD_INPUT, DONE, FINDINGS, _run, cli
+from followup.cli.main import (
+    BAD_INPUT,
+    DONE,
+    EXISTING_FILE,
+    FINDINGS,
+    _run,
+    cli,
+    debug_option,
+    dictionary_option,
+)
 
 _DATA = click.option(
     "--data",
@@ -36,7 +45,7 @@ def _migrate() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--no-demo", is_flag=True, help="Do not create the demo study in an empty database.")
-@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@debug_option
 def serve(data_dir: Path, host: str, port: int, no_demo: bool, debug: bool) -> None:
     """Migrate, create the demo study and users if the database is empty, print sign-ins, serve."""
 
@@ -85,30 +94,23 @@ def _create_demo(data_dir: Path) -> list:  # type: ignore[type-arg]
 
 @cli.command(name="setup", short_help="Create the study in the web app's database.")
 @click.option("--name", required=True, help="The study's name, as pages and mails show it.")
-@click.option(
-    "--dictionary",
-    "-d",
-    "dictionary_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
-    required=True,
-    help="REDCap data dictionary (CSV).",
-)
+@dictionary_option
 @click.option(
     "--plan",
     "-p",
     "plan_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="Analysis plan (YAML).",
 )
 @click.option(
     "--records",
     "-r",
     "records_path",
-    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    type=EXISTING_FILE,
     help="REDCap export of the records to load (hospitals from redcap_data_access_group).",
 )
 @_DATA
-@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@debug_option
 def setup_command(
     name: str,
     dictionary_path: Path,
@@ -155,7 +157,7 @@ def setup_command(
 @click.option("--hospital", help="The hospital's access-group code (coordinators).")
 @click.option("--email", default="", help="Where to send the invitation (Django's mail settings).")
 @_DATA
-@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@debug_option
 def createuser(
     username: str, role: str, hospital: str | None, email: str, data_dir: Path, debug: bool
 ) -> None:
@@ -200,7 +202,7 @@ def createuser(
 @cli.command(short_help="Copy the live database consistently.")
 @click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
 @_DATA
-@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@debug_option
 def backup(target: Path, data_dir: Path, debug: bool) -> None:
     """Write a consistent copy of the database, safe while the server runs."""
 
@@ -215,9 +217,9 @@ def backup(target: Path, data_dir: Path, debug: bool) -> None:
 
 
 @cli.command(short_help="Replace the database with a backup.")
-@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("source", type=EXISTING_FILE)
 @_DATA
-@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@debug_option
 def restore(source: Path, data_dir: Path, debug: bool) -> None:
     """Put a backup in place of the database (stop the server first)."""
 
@@ -239,7 +241,7 @@ def audit() -> None:
 
 @audit.command(short_help="Check the hash chain of the audit trail.")
 @_DATA
-@click.option("--debug", is_flag=True, help="Show a traceback on an internal error.")
+@debug_option
 def verify(data_dir: Path, debug: bool) -> None:
     """Recompute every entry's hash; name the first entry that was changed, removed or reordered."""
 
