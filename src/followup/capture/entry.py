@@ -80,9 +80,11 @@ class SaveResult:
     missing_required: list[str] = field(default_factory=list)
 
 
-def without_hidden(record: Record, form: str, values: dict[str, str]) -> dict[str, str]:
+def without_hidden(
+    record: Record, form: str, stored: Mapping[str, str], values: dict[str, str]
+) -> dict[str, str]:
     """Blank every field its branching hides, as REDCap erases them (the browser does it too)."""
-    merged = record.values() | values
+    merged = {**stored, **values}
     cleared = dict(values)
     for f in record.study.dictionary.form_fields(form):
         if f.branching.text.strip() and not f.branching.show(merged):
@@ -92,33 +94,29 @@ def without_hidden(record: Record, form: str, values: dict[str, str]) -> dict[st
     return cleared
 
 
+@dataclass(frozen=True)
+class _Values:
+    """One record's values as validation reads them."""
+
+    record_id: str
+    access_group: str
+    values: Mapping[str, str]
+
+
 def check(
-    record: Record, form: str, values: Mapping[str, str], status: int
+    record: Record, form: str, merged: Mapping[str, str]
 ) -> tuple[list[Finding], list[Finding]]:
     """Blocking findings (type, range, choice, the plan's rules) and missing required fields."""
-    merged = record.values() | dict(values) | {f"{form}_complete": str(status)}
+    dictionary = record.study.dictionary
     plan = record.study.plan
     rules = plan.rules if plan else ()
     form_logic = plan.form_logic if plan else None
-
-    @dataclass(frozen=True)
-    class _One:
-        record_id: str
-        access_group: str
-        values: Mapping[str, str]
-
     found = validate(
-        record.study.dictionary,
-        [_One(record.record_id, record.hospital.code, merged)],
-        rules,
-        form_logic,
+        dictionary, [_Values(record.record_id, record.hospital.code, merged)], rules, form_logic
     )
-    own = {f.name for f in record.study.dictionary.form_fields(form)}
-    mine = [
-        f
-        for f in found
-        if f.field in own or f.field not in {x.name for x in record.study.dictionary}
-    ]
+    own = {f.name for f in dictionary.form_fields(form)}
+    fields = {f.name for f in dictionary}
+    mine = [f for f in found if f.field in own or f.field not in fields]  # a rule may name no field
     missing = [f for f in mine if f.rule == "required"]
     blocking = [f for f in mine if f.rule != "required" and f.severity == "error"]
     return blocking, missing
@@ -146,8 +144,11 @@ def save(
         entry, _ = FormEntry.objects.select_for_update().get_or_create(record=record, form=form)
         if entry.version != version:
             raise SaveRefused("Somebody else saved this form after you opened it.", conflict=entry)
-        values = without_hidden(record, form, values)
-        blocking, missing = check(record, form, values, status)
+        stored = record.values()
+        values = without_hidden(record, form, stored, values)
+        blocking, missing = check(
+            record, form, {**stored, **values, f"{form}_complete": str(status)}
+        )
         if blocking:
             raise SaveRefused(
                 "Nothing was saved: please correct the fields marked below.", findings=blocking
