@@ -43,15 +43,14 @@ class StudyData:
     plan: Plan
     raw: pd.DataFrame
     derived: pd.DataFrame
+    values: tuple[dict[str, str], ...]  # each record's raw values, as logic reads them (row order)
 
     def where(self, expression: str) -> pd.Series:
         """Which records satisfy a REDCap logic expression ('' = every record)."""
         if not expression.strip():
             return pd.Series(True, index=self.raw.index)
         logic = parse_logic(expression)
-        return pd.Series(
-            [logic.show(_values(row)) for _, row in self.raw.iterrows()], index=self.raw.index
-        )
+        return pd.Series([logic.show(v) for v in self.values], index=self.raw.index)
 
     def variable(self, name: str) -> Variable:
         """How a variable is shown: derived variables by their plan, fields by the dictionary."""
@@ -102,11 +101,12 @@ def study_data(records: RecordSet, plan: Plan) -> StudyData:
         ""
     )
     raw.index = pd.Index(raw[dictionary.record_id], name="record_id")
+    values = tuple({str(k): str(v) for k, v in row.items()} for row in raw.to_dict("records"))
     derived = pd.DataFrame(index=raw.index)
     for name, spec in plan.model.derived.items():
         cases = [(parse_logic(c.when) if c.when else None, c.value) for c in spec.cases]
-        derived[name] = [_first_case(cases, _values(row)) for _, row in raw.iterrows()]
-    return StudyData(dictionary, plan, raw, derived)
+        derived[name] = [_first_case(cases, v) for v in values]
+    return StudyData(dictionary, plan, raw, derived, values)
 
 
 def _first_case(cases: list[tuple[Logic | None, str]], values: Mapping[str, str]) -> str:
@@ -114,10 +114,6 @@ def _first_case(cases: list[tuple[Logic | None, str]], values: Mapping[str, str]
         if logic is None or logic.show(values):
             return value
     return ""
-
-
-def _values(row: pd.Series) -> dict[str, str]:
-    return {str(k): str(v) for k, v in row.items()}
 
 
 def _plain(label: str) -> str:
