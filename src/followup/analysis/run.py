@@ -96,7 +96,13 @@ def analyze(records: RecordSet, plan: Plan) -> StudyResults:
     model, reporting = plan.model, plan.reporting
     flow, members = patient_flow(data)
     who = data.where(model.characteristics_of) & members["treated"]
-    endpoints = tuple(_endpoint(data, name, e, reporting) for name, e in model.endpoints.items())
+    times = {
+        name: endpoint_data(data, name, e, reporting.time_unit, _unit_days(reporting))
+        for name, e in model.endpoints.items()
+    }
+    endpoints = tuple(
+        _endpoint(data, e, times[name], reporting) for name, e in model.endpoints.items()
+    )
     follow = None
     if model.follow_up is not None:
         months = endpoint_data(data, "follow_up", model.follow_up, "months", reporting.month_days)
@@ -104,10 +110,7 @@ def analyze(records: RecordSet, plan: Plan) -> StudyResults:
     target = model.risk_factors_for or next(iter(model.endpoints))
     factors: tuple[RiskFactor, ...] = ()
     if model.risk_factors:
-        times = endpoint_data(
-            data, target, model.endpoints[target], reporting.time_unit, _unit_days(reporting)
-        )
-        factors = risk_factors(data, times, list(model.risk_factors), reporting.conf_level)
+        factors = risk_factors(data, times[target], list(model.risk_factors), reporting.conf_level)
     return StudyResults(
         model.study,
         len(records),
@@ -129,11 +132,8 @@ def _unit_days(reporting: Reporting) -> float:
 
 
 def _endpoint(
-    data: StudyData, name: str, endpoint: Endpoint, reporting: Reporting
+    data: StudyData, endpoint: Endpoint, times: EndpointData, reporting: Reporting
 ) -> EndpointResult:
-    times: EndpointData = endpoint_data(
-        data, name, endpoint, reporting.time_unit, _unit_days(reporting)
-    )
     estimate = incidence_estimates if times.competing else survival_estimates
     overall, comparisons = estimate(times, data, reporting, endpoint.compare_by)
     definition = Definition(
@@ -144,7 +144,7 @@ def _endpoint(
         endpoint.population or "all records",
     )
     return EndpointResult(
-        name,
+        times.name,
         endpoint.label,
         "incidence" if times.competing else "survival",
         times.unit,
