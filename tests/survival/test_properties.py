@@ -125,3 +125,23 @@ def test_every_counting_route_gives_the_same_table(time: np.ndarray, draw: st.Da
         if index >= 2:
             frame["time"] = frame["time"] - 0.5
         pd.testing.assert_frame_equal(frame, reference, check_dtype=False)
+
+
+@settings(max_examples=60)
+@given(
+    arrays(np.float64, st.integers(1, 60), elements=st.floats(0, 50, allow_nan=False)),
+    st.data(),
+)
+def test_two_groups_with_distinct_times_count_as_the_general_route(
+    time: np.ndarray, draw: st.DataObject
+) -> None:
+    """Two sorts (all times distinct, two groups) must give the lexsort route's table exactly."""
+    event = draw.draw(arrays(np.int64, len(time), elements=st.integers(0, 1)))
+    group = draw.draw(arrays(np.int64, len(time), elements=st.integers(0, 1)))
+    distinct = np.floor(time) + 0.5 + np.arange(len(time)) / 1024  # real-valued, no two equal
+    entry = distinct * draw.draw(st.floats(0, 0.9))
+    ones = np.ones(len(time))
+    for arguments in ({}, {"entry": entry}):
+        fast = risk_table(distinct, event, group=group, **arguments).to_frame()
+        general = risk_table(distinct, event, group=group, weights=ones, **arguments).to_frame()
+        pd.testing.assert_frame_equal(fast, general, check_dtype=False)

@@ -55,11 +55,15 @@ def count_exits(
     n_strata, n_groups, n_codes = shape
     n_cells = n_strata * n_groups
     if weights is None and n_codes <= 2 and n_cells <= _MAX_MASKED_CELLS:
+        if n_strata == 1 and n_groups == 2 and cells is not None:
+            two_groups = _count_two_groups_if_distinct(time, codes, cells, n_codes)
+            if two_groups is not None:
+                return [two_groups]
         keys = _packed_keys(time, codes)
         if cells is None:
             per_cell = [_count_sorted_keys(keys, n_codes)]
         else:
-            per_cell = [_count_sorted_keys(keys[cells == cell], n_codes) for cell in range(n_cells)]
+            per_cell = _count_cells_sorted(keys, cells, n_cells, n_codes)
     else:
         per_cell = _count_by_lexsort(time, codes, cells, n_cells, n_codes, weights)
     return [
@@ -184,6 +188,63 @@ def _packed_keys(time: np.ndarray, codes: np.ndarray) -> np.ndarray:
     return key
 
 
+def _count_cells_sorted(
+    keys: np.ndarray, cells: np.ndarray, n_cells: int, n_codes: int
+) -> list[StratumCounts]:
+    """Each cell's keys picked out and sorted, the cells shared between the cores."""
+
+    def count(cell: int) -> StratumCounts:
+        return _count_sorted_keys(keys[cells == cell], n_codes)
+
+    later = [in_background(partial(count, cell)) for cell in range(1, n_cells, 2)]
+    here = {cell: count(cell) for cell in range(0, n_cells, 2)}
+    there = {cell: job.result() for cell, job in zip(range(1, n_cells, 2), later, strict=True)}
+    return [here[cell] if cell in here else there[cell] for cell in range(n_cells)]
+
+
+def _count_two_groups_if_distinct(
+    time: np.ndarray, codes: np.ndarray, group: np.ndarray, n_codes: int
+) -> StratumCounts | None:
+    """Two groups whose times are all distinct (real-valued times): two sorts, no merge.
+
+    Sorting (time bits << 1 | exit code) and (time bits << 1 | group) on two cores puts the rows
+    in the same order when no two times are equal, so each row's code comes from one sort and its
+    group from the other. None when some times are equal: the general path counts those.
+    """
+    bits = time.astype(np.float64, copy=False).view(np.uint64)
+    by_code = in_background(partial(_sorted_with_low_bit, bits, codes))
+    by_group = _sorted_with_low_bit(bits, group)
+    sorted_codes = by_code.result()
+    n = len(by_group)
+    exits = np.empty((n_codes, 2, n))  # memory order code, group, row
+    one = np.uint64(1)
+    for lo in range(0, n, _CHUNK):  # chunks that stay in cache: no long temporaries
+        hi = min(lo + _CHUNK, n)
+        second = (by_group[lo:hi] & one).astype(bool)
+        times = by_group[lo:hi]
+        np.right_shift(times, one, out=times)
+        if (lo > 0 and times[0] == by_group[lo - 1]) or np.any(times[1:] == times[:-1]):
+            return None  # tied times (by_group is half shifted, but nobody else sees it)
+        if n_codes == 1:
+            np.copyto(exits[0, 1, lo:hi], second)
+            np.copyto(exits[0, 0, lo:hi], ~second)
+            continue
+        event = (sorted_codes[lo:hi] & one).astype(bool)
+        np.copyto(exits[1, 1, lo:hi], second & event)
+        np.copyto(exits[0, 1, lo:hi], second > event)  # second group, censored
+        np.copyto(exits[1, 0, lo:hi], event > second)  # first group, event
+        np.copyto(exits[0, 0, lo:hi], ~(second | event))
+    return StratumCounts(by_group.view(np.float64), exits.transpose(0, 2, 1))
+
+
+def _sorted_with_low_bit(bits: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """Sorted (bits << 1 | low) for non-negative float bits and a 0/1 low bit."""
+    key = np.left_shift(bits, np.uint64(1))
+    np.bitwise_or(key, _as_unsigned(low), out=key)
+    key.sort()
+    return key
+
+
 def _count_sorted_keys(key: np.ndarray, n_codes: int) -> StratumCounts:
     """Sort the keys in place (one SIMD sort instead of an argsort) and count per time.
 
@@ -218,12 +279,10 @@ def _count_sorted_keys(key: np.ndarray, n_codes: int) -> StratumCounts:
 
 
 def _as_unsigned(codes: np.ndarray) -> np.ndarray:
-    """Non-negative codes as an unsigned array (a view when the width already is 64 bits)."""
-    if codes.dtype == bool or codes.dtype == np.uint64:
+    """Non-negative integer codes seen as unsigned (a view), so that they OR into uint64 keys."""
+    if codes.dtype == bool or codes.dtype.kind == "u":
         return codes
-    if codes.dtype == np.int64:
-        return codes.view(np.uint64)
-    return codes.astype(np.uint64)
+    return codes.view(np.dtype(f"u{codes.itemsize}"))
 
 
 def _count_by_lexsort(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,7 @@ from followup.survival._inputs import (
     factorize,
     reject_negative,
 )
+from followup.survival._parallel import in_background
 
 
 @dataclass(frozen=True)
@@ -224,16 +226,34 @@ def risk_table(
 
 def _stratum_table(counts: StratumCounts, entered: StratumCounts | None) -> StratumTable:
     exits = counts.exits
-    leaving = exits[0].T.copy()  # [group, row], rows contiguous
-    for plane in exits[1:]:
-        leaving += plane.T
-    # Accumulate from the last time backwards, as R does, so that weighted numbers at risk near
-    # the end of follow-up are not the small difference of two large sums.
-    at_risk = leaving  # accumulated in place: one array fewer to page in
-    np.cumsum(at_risk[:, ::-1], axis=1, out=at_risk[:, ::-1])
+    at_risk = np.empty(exits.shape[:0:-1])  # [group, row], rows contiguous
+    groups = range(len(at_risk))
+    here, there = groups, groups[:0]
+    if len(counts.time) >= _PARALLEL_ROWS:  # long columns: every other group on another core
+        here, there = groups[::2], groups[1::2]
+    pending = [in_background(partial(_at_risk_of, exits, g, at_risk[g])) for g in there]
+    for g in here:
+        _at_risk_of(exits, g, at_risk[g])
+    for job in pending:
+        job.result()
     if entered is not None:
         at_risk = at_risk - _entered_at_or_after(counts.time, entered).T
     return StratumTable(counts.time, at_risk.T, exits[1:], exits[0])
+
+
+_PARALLEL_ROWS = 1 << 18
+
+
+def _at_risk_of(exits: np.ndarray, group: int, out: np.ndarray) -> None:
+    """out = number at risk of one group: its exits of every code, summed from the last time back.
+
+    Accumulating backwards, as R does, keeps weighted numbers at risk near the end of follow-up
+    from being the small difference of two large sums.
+    """
+    np.copyto(out, exits[0][:, group])
+    for plane in exits[1:]:
+        out += plane[:, group]
+    np.cumsum(out[::-1], out=out[::-1])
 
 
 def _entered_at_or_after(grid: np.ndarray, entered: StratumCounts) -> np.ndarray:
@@ -253,7 +273,9 @@ def _assemble(
 ) -> RiskTable:
     subjects = np.array(
         [
-            (t.deaths + t.censored).sum(axis=0) if len(t.time) else np.zeros(max(len(groups), 1))
+            t.events.sum(axis=(0, 1)) + t.censored.sum(axis=0)
+            if len(t.time)
+            else np.zeros(max(len(groups), 1))
             for t in tables
         ]
     ).reshape(len(tables), max(len(groups), 1))
