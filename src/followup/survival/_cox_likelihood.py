@@ -84,19 +84,21 @@ def prepare(
     """
     died = event.astype(bool)
     order = _sort_order(time, died, stratum)
-    x = np.empty((len(columns), len(order)))
-    # Gathering the covariates in time order is random access: half of them on another core.
-    gathered = [
-        in_background(partial(_gather_centred, column, order, weights, row))
-        for row, column in list(zip(x, columns, strict=True))[1::2]
-    ]
-    for row, column in list(zip(x, columns, strict=True))[::2]:
-        _gather_centred(column, order, weights, row)
-    ts, es = time[order], died[order]
-    ws = np.ones(len(ts)) if weights is None else weights[order]
-    for job in gathered:
+    n = len(order)
+    x = np.empty((len(columns), n))
+    ts, es = np.empty(n), np.empty(n, dtype=bool)
+    ws = np.ones(n) if weights is None else np.empty(n)
+    # Gathering rows in time order is random access: alternate arrays on another core.
+    gathers = [(column, row) for row, column in zip(x, columns, strict=True)]
+    gathers += [(time, ts), (died, es)] + ([] if weights is None else [(weights, ws)])
+    pending = [in_background(partial(np.take, a, order, out=out)) for a, out in gathers[1::2]]
+    for a, out in gathers[::2]:
+        np.take(a, order, out=out)
+    for job in pending:
         job.result()
-    new_tie = np.empty(len(ts), dtype=bool)
+    for row, column in zip(x, columns, strict=True):  # centred as R's coxfit6 centres them
+        row -= column.mean() if weights is None else (weights @ column) / weights.sum()
+    new_tie = np.empty(n, dtype=bool)
     new_tie[0] = True
     np.not_equal(ts[1:], ts[:-1], out=new_tie[1:])
     ss = np.zeros(1, dtype=np.intp)
@@ -104,7 +106,8 @@ def prepare(
         ss = stratum[order]
         new_tie[1:] |= ss[1:] != ss[:-1]
     tie_start = np.flatnonzero(new_tie)
-    tie_of_row = np.cumsum(new_tie) - 1
+    tie_of_row = np.cumsum(new_tie, dtype=np.int32 if n < 2**31 else np.int64)
+    tie_of_row -= 1
     strata_bounds = (
         np.array([0, len(tie_start)])
         if len(ss) == 1
@@ -112,7 +115,7 @@ def prepare(
     )
     death_rows = np.flatnonzero(es)
     death_tie = tie_of_row[death_rows]
-    death_group_start = np.flatnonzero(np.diff(death_tie, prepend=-1))
+    death_group_start = np.flatnonzero(np.diff(death_tie, prepend=death_tie.dtype.type(-1)))
     death_ties = death_tie[death_group_start]
     deaths = np.diff(np.append(death_group_start, len(death_rows)))
     death_weight = np.add.reduceat(ws[death_rows], death_group_start)
@@ -127,16 +130,9 @@ def prepare(
     return CoxData(
         x, ws, es, ts, order, tie_start, tie_of_row, strata_bounds, death_rows, segments,
         segment_tie, segment_died, np.flatnonzero(np.diff(segment_tie, prepend=-1)), death_ties,
-        deaths, term_weight, term_start, term_fraction, x @ (ws * es),
+        deaths, term_weight, term_start, term_fraction,
+        x @ (ws * es),
     )  # fmt: skip
-
-
-def _gather_centred(
-    column: np.ndarray, order: np.ndarray, weights: np.ndarray | None, out: np.ndarray
-) -> None:
-    """out = column[order] − its (weighted) mean, centred as R's coxfit6 centres."""
-    np.take(column, order, out=out)
-    out -= column.mean() if weights is None else (weights @ column) / weights.sum()
 
 
 def _sort_order(time: np.ndarray, died: np.ndarray, stratum: np.ndarray) -> np.ndarray:
@@ -172,46 +168,52 @@ def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     # A constant shift of the linear predictor leaves the partial likelihood unchanged; taking
     # the largest keeps exp() from overflowing for large coefficients.
     shift = float(eta.max())
-    n_segments = len(data.segments)
-    parts = np.empty((n_segments, 1 + len(beta) * (len(beta) + 3) // 2))
-    # The rows split at a segment boundary into halves with no sum in common: two cores.
-    middle = int(np.searchsorted(data.segments, len(eta) // 2)) if len(eta) >= _SPLIT else 0
-    halves = [(0, middle), (middle, n_segments)] if 0 < middle < n_segments else [(0, n_segments)]
-    pending = [
-        in_background(partial(_segment_sums, data, eta, shift, parts, first, last))
-        for first, last in halves[1:]
-    ]
-    _segment_sums(data, eta, shift, parts, *halves[0])
-    for job in pending:
-        job.result()
+    parts = np.empty((len(data.segments), 1 + len(beta) * (len(beta) + 3) // 2))
+    # One core: in cache-sized chunks this is fast enough that a second core, sharing the memory
+    # bandwidth, measured no faster.
+    _segment_sums(data, eta, shift, parts, 0, len(data.segments))
     risk = eta  # _segment_sums turned eta into w·exp(eta − shift) in place
     at_time = np.add.reduceat(parts, data.tie_first_segment, axis=0)
     dying_all = np.zeros_like(at_time)
     dying_all[data.segment_tie[data.segment_died]] = parts[data.segment_died]
     from_time_on = _reverse_cumsum_within_strata(at_time, data.strata_bounds)[data.death_ties]
     dying = dying_all[data.death_ties]
-    n_terms = n_terms_of(data)
-    q = data.term_fraction
-    denominator = np.repeat(from_time_on[:, 0], n_terms) - q * np.repeat(dying[:, 0], n_terms)
-    inverse = 1.0 / denominator
-    inverse_q = q * inverse
-    inverse_sq = inverse * inverse
-    inverse_sq_q = q * inverse_sq
-
-    def per_time(values: np.ndarray) -> np.ndarray:
-        return np.add.reduceat(values, data.term_start)
-
-    squares = np.column_stack(
-        (per_time(inverse_sq), per_time(inverse_sq_q), per_time(q * inverse_sq_q))
-    )
-    log_denominator = per_time(np.log(denominator, out=denominator))
+    efron = _efron_sums(data, from_time_on[:, 0], dying[:, 0])
     return RiskSetSums(
-        shift, risk, from_time_on, dying, per_time(inverse), per_time(inverse_q), squares,
-        log_denominator,
-    )  # fmt: skip
+        shift, risk, from_time_on, dying, efron[:, 0], efron[:, 1], efron[:, 2:5], efron[:, 5]
+    )
 
 
-_SPLIT = 1 << 18
+def _efron_sums(data: CoxData, at_risk: np.ndarray, dying: np.ndarray) -> np.ndarray:
+    """Per death time, over its terms: Σ 1/den, Σ q/den, Σ q^j/den² (j = 0, 1, 2), Σ log den.
+
+    In chunks of whole death times, so that the per-term temporaries stay in cache.
+    """
+    n_terms = n_terms_of(data)
+    q, term_start = data.term_fraction, data.term_start
+    out = np.empty((len(term_start), 6))
+    lo = 0
+    while lo < len(term_start):
+        first = int(term_start[lo])
+        hi = max(int(np.searchsorted(term_start, first + _CHUNK_ROWS)), lo + 1)
+        last = int(term_start[hi]) if hi < len(term_start) else len(q)
+        counts, starts = n_terms[lo:hi], term_start[lo:hi] - first
+        fraction = q[first:last]
+        denominator = np.repeat(at_risk[lo:hi], counts) - fraction * np.repeat(dying[lo:hi], counts)
+        inverse = 1.0 / denominator
+        block = out[lo:hi]
+        block[:, 0] = np.add.reduceat(inverse, starts)
+        inverse_q = fraction * inverse
+        block[:, 1] = np.add.reduceat(inverse_q, starts)
+        inverse *= inverse
+        block[:, 2] = np.add.reduceat(inverse, starts)
+        inverse *= fraction
+        block[:, 3] = np.add.reduceat(inverse, starts)
+        inverse *= fraction
+        block[:, 4] = np.add.reduceat(inverse, starts)
+        block[:, 5] = np.add.reduceat(np.log(denominator, out=denominator), starts)
+        lo = hi
+    return out
 
 
 def _segment_sums(
@@ -224,26 +226,37 @@ def _segment_sums(
 ) -> None:
     """Fill parts[first:last] with each (time, died) segment's sums of r, r·x and r·x·xᵀ.
 
-    Works on the rows of those segments only, turning eta into r = w·exp(eta − shift) there.
+    Works on the rows of those segments only, turning eta into r = w·exp(eta − shift) there, in
+    chunks of whole segments small enough that every product stays in cache: whole-length
+    products would make this memory-bound, and two cores would then share one bottleneck.
     """
-    lo = int(data.segments[first]) if first < len(data.segments) else len(eta)
-    hi = int(data.segments[last]) if last < len(data.segments) else len(eta)
-    starts = data.segments[first:last] - lo
-    risk = eta[lo:hi]
-    risk -= shift
-    np.exp(risk, out=risk)
-    risk *= data.weights[lo:hi]
-    x = data.x[:, lo:hi]
-    weighted_x = [row * risk for row in x]
-    block = parts[first:last]
-    for column, row in enumerate([risk, *weighted_x]):
-        block[:, column] = np.add.reduceat(row, starts)
-    column = 1 + len(x)
-    product = np.empty_like(risk)
-    for i, j in zip(*np.triu_indices(len(x)), strict=True):
-        np.multiply(weighted_x[i], x[j], out=product)
-        block[:, column] = np.add.reduceat(product, starts)
-        column += 1
+    segments = data.segments
+    n = len(eta)
+    pairs = list(zip(*np.triu_indices(data.n_covariates), strict=True))
+    lo = first
+    while lo < last:
+        row_lo = int(segments[lo])
+        hi = min(max(int(np.searchsorted(segments, row_lo + _CHUNK_ROWS)), lo + 1), last)
+        row_hi = int(segments[hi]) if hi < len(segments) else n
+        starts = segments[lo:hi] - row_lo
+        risk = eta[row_lo:row_hi]
+        risk -= shift
+        np.exp(risk, out=risk)
+        risk *= data.weights[row_lo:row_hi]
+        x = data.x[:, row_lo:row_hi]
+        weighted_x = x * risk
+        block = parts[lo:hi]
+        block[:, 0] = np.add.reduceat(risk, starts)
+        for column, row in enumerate(weighted_x, start=1):
+            block[:, column] = np.add.reduceat(row, starts)
+        product = np.empty_like(risk)
+        for column, (i, j) in enumerate(pairs, start=1 + len(x)):
+            np.multiply(weighted_x[i], x[j], out=product)
+            block[:, column] = np.add.reduceat(product, starts)
+        lo = hi
+
+
+_CHUNK_ROWS = 1 << 14
 
 
 def _reverse_cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:

@@ -85,8 +85,9 @@ def _solve(
     else:
         lower_w = np.ones(n) if lower_weight is None else lower_weight.astype(np.float64)
         lower, higher = _weighted(key, lower_w, higher_weight.astype(np.float64))
-    # The last level leaves elements sorted by key, stably: undo that order.
-    order = np.argsort(_narrow(key), kind="stable")
+    # The levels leave elements sorted stably by all bits of the key but the lowest (the last
+    # level only counts, as nothing after it needs its order): undo that order.
+    order = np.argsort(_narrow(key >> 1), kind="stable")
     result_lower, result_higher = np.empty(n), np.empty(n)
     result_lower[order] = lower
     result_higher[order] = higher
@@ -94,16 +95,17 @@ def _solve(
 
 
 def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit weights: int32 counting, key and flag packed in one array, no np.where (slow)."""
+    """Unit weights: int32 throughout (half the memory traffic of intp), one packed key array."""
     n = len(key)
     packed = (key.astype(np.int32) << 1) | flagged
     lower = np.zeros(n, dtype=np.int32)
     higher = np.zeros(n, dtype=np.int32)
-    starts = np.zeros(1, dtype=np.int64)
-    sizes = np.array([n], dtype=np.int64)
-    position = np.arange(n, dtype=np.int64)
+    starts = np.zeros(1, dtype=np.int32)
+    sizes = np.array([n], dtype=np.int32)
+    position = np.arange(n, dtype=np.int32)
     for b in range(int(key.max()).bit_length(), 0, -1):
-        one = (packed >> b) & 1
+        one = packed >> b
+        one &= 1
         zero = one ^ 1
         zeros_to_here = np.cumsum(zero, dtype=np.int32)
         zeros_at_start = zeros_to_here[starts] - zero[starts]
@@ -111,20 +113,25 @@ def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarra
         zeros_before -= np.repeat(zeros_at_start, sizes)
         lower += zeros_before * one
         flagged_one = one & packed
-        flags_before = np.cumsum(flagged_one, dtype=np.int32) - flagged_one
+        flags_before = np.cumsum(flagged_one, dtype=np.int32)
+        flags_before -= flagged_one
         flags_before -= np.repeat(flags_before[starts], sizes)
-        higher += flags_before * zero
-        zeros_in_group = (zeros_to_here[starts + sizes - 1] - zeros_at_start).astype(np.int64)
+        flags_before *= zero
+        higher += flags_before
+        if b == 1:
+            break  # the last level only counts: nothing after it needs its order
+        zeros_in_group = zeros_to_here[starts + sizes - 1] - zeros_at_start
         # zeros go to group start + zeros before; ones to position − zeros before + zeros in group
         group_start = np.repeat(starts, sizes)
-        target = position - group_start
-        target += np.repeat(zeros_in_group, sizes)
+        target = np.repeat(zeros_in_group, sizes)
+        target += position
+        target -= group_start
         target -= zeros_before
         target -= zeros_before
         target *= one
         target += group_start
         target += zeros_before
-        packed, lower, higher = _scatter(target, packed, lower, higher)
+        packed, lower, higher = _scatter(target.astype(np.intp), packed, lower, higher)
         starts, sizes = _split_groups(starts, sizes, zeros_in_group)
     return lower, higher
 
@@ -147,6 +154,8 @@ def _weighted(
         zeros_before = zeros_to_here - zero - np.repeat(zeros_at_start, sizes)
         lower += _weight_before(np.where(zero, lower_weight, 0.0), starts, sizes) * one
         higher += _weight_before(np.where(one, higher_weight, 0.0), starts, sizes) * zero
+        if b == 0:
+            break  # the last level only counts: nothing after it needs its order
         zeros_in_group = zeros_to_here[starts + sizes - 1] - zeros_at_start
         target = np.where(
             zero,
