@@ -106,7 +106,7 @@ def prepare(
         ss = stratum[order]
         new_tie[1:] |= ss[1:] != ss[:-1]
     tie_start = np.flatnonzero(new_tie)
-    tie_of_row = np.cumsum(new_tie, dtype=np.int32 if n < 2**31 else np.int64)
+    tie_of_row: np.ndarray = np.cumsum(new_tie, dtype=np.int32 if n < 2**31 else np.int64)
     tie_of_row -= 1
     strata_bounds = (
         np.array([0, len(tie_start)])
