@@ -128,7 +128,9 @@ def _stratum_counts(
     # as a member 2·(lower as member) − (events after) − (ties as member), as an event
     # higher − lower of its risk set.
     higher_as_event = risk_set - lower_as_event
-    signed = 2 * lower_as_member - events_after
+    signed = lower_as_member  # in place from here: at a million subjects fresh arrays cost
+    signed *= 2
+    signed -= events_after
     tied_risk = tied_both = 0.0  # events tied on both time and score need equal scores
     if ties:
         sorted_score = score[order]
@@ -140,11 +142,6 @@ def _stratum_counts(
         tied_risk = float(w_events @ tied_as_event)
         rank = np.unique(sorted_score, return_inverse=True)[1]
         tied_both = _tied_pairs(key[event] * (int(rank.max()) + 1) + rank[event], w_events[event])
-    as_event = higher_as_event - lower_as_event
-    as_event *= event
-    signed += as_event
-    comparable = risk_set * event
-    comparable += events_after
     totals = np.array(
         [
             w_events @ higher_as_event,
@@ -154,6 +151,13 @@ def _stratum_counts(
             tied_both,
         ]
     )
+    as_event = higher_as_event
+    as_event -= lower_as_event
+    as_event *= event
+    signed += as_event
+    comparable = risk_set
+    comparable *= event
+    comparable += events_after
     return _PairCounts(signed, comparable, sorted_weights, totals)
 
 
@@ -166,16 +170,19 @@ def score_order_and_ties(score: np.ndarray, key: np.ndarray) -> tuple[np.ndarray
     Several times faster than np.argsort.
     """
     n = len(score)
-    bits = (score + 0.0).view(np.uint64)  # + 0.0 turns -0.0 into 0.0, a tie with it
-    # Flip every bit of a negative number and only the sign bit of a positive one.
-    flip = np.uint64(0) - (bits >> np.uint64(63))
-    flip |= np.uint64(1 << 63)
-    sortable = bits ^ flip
+    signed = (score + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0, a tie with it
+    # Flip every bit of a negative number and only the sign bit of a positive one: the
+    # arithmetic shift spreads the sign over the word.
+    packed = signed >> 63
+    packed |= np.int64(-(1 << 63))
+    packed ^= signed
+    packed = packed.view(np.uint64)
     index_bits = np.uint64(max(1, (n - 1).bit_length()))
-    packed = (sortable >> index_bits) << index_bits
+    low = (np.uint64(1) << index_bits) - np.uint64(1)
+    packed &= ~low
     packed |= np.arange(n, dtype=np.uint64)
     packed.sort()
-    order = (packed & ((np.uint64(1) << index_bits) - np.uint64(1))).astype(np.intp)
+    order = (packed & low).view(np.int64).astype(np.intp, copy=False)
     top = packed >> index_bits
     collide = np.flatnonzero(top[1:] == top[:-1])
     if len(collide) == 0:

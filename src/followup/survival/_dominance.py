@@ -26,52 +26,42 @@ def earlier_lower_and_higher(
     Σ lower_weight over earlier j with key_j < key_i, Σ higher_weight over earlier j with
     key_j > key_i; ``lower_weight=None`` means every element weighs 1.
 
-    Large inputs are first split at the median key: every element below it is lower than every
-    element above, so that level is two cumulative sums, and the halves are independent problems
-    solved on two cores.
+    Large inputs are split into their first and second half, solved on two cores. Every element
+    of the first half is earlier than every element of the second, so the pairs across the split
+    are counted from the first half's histogram of keys: a cumulative sum and a look-up.
     """
     n = len(key)
     if n < _PARALLEL_MINIMUM:
         return _solve(key, lower_weight, higher_weight)
-    split = _median_key(key)
-    below = key < split
-    above = ~below
-    # Above the split, every earlier element below it is lower; below it, every earlier event
-    # above it is higher (inclusive sums: an element never counts itself across the split).
-    if lower_weight is None and higher_weight.dtype == bool:
-        lower = (np.cumsum(below, dtype=np.int32) * above).astype(np.float64)
-        higher = (np.cumsum(above & higher_weight, dtype=np.int32) * below).astype(np.float64)
-    else:
-        low_w = np.ones(n) if lower_weight is None else lower_weight
-        lower = np.cumsum(low_w * below) * above
-        higher = np.cumsum(higher_weight.astype(np.float64) * above) * below
-    halves = [np.flatnonzero(below), np.flatnonzero(above)]
-    work = [
-        partial(
-            _solve,
-            key[rows] - offset,
-            None if lower_weight is None else lower_weight[rows],
-            higher_weight[rows],
+    first, second = slice(0, n // 2), slice(n // 2, n)
+
+    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
+        return _solve(
+            key[rows], None if lower_weight is None else lower_weight[rows], higher_weight[rows]
         )
-        for rows, offset in zip(halves, (0, split), strict=True)
-    ]
-    upper_half = in_background(work[1])  # one half on another core, the other here
-    results = [work[0](), upper_half.result()]
-    for rows, (part_lower, part_higher) in zip(halves, results, strict=True):
-        lower[rows] += part_lower
-        higher[rows] += part_higher
-    return lower, higher
+
+    later = in_background(partial(part, second))
+    lower_first, higher_first = part(first)
+    lower_second, higher_second = later.result()
+    keys = int(key.max()) + 1
+    early = key[first]
+    per_key = np.bincount(
+        early, weights=None if lower_weight is None else lower_weight[first], minlength=keys
+    )
+    below = np.cumsum(per_key) - per_key  # earlier weight with a key below each key
+    flagged_per_key = np.bincount(
+        early, weights=higher_weight[first].astype(np.float64), minlength=keys
+    )
+    above = flagged_per_key.sum() - np.cumsum(flagged_per_key)  # ... above each key
+    late = key[second]
+    lower_second += below[late]
+    higher_second += above[late]
+    return np.concatenate((lower_first, lower_second)), np.concatenate(
+        (higher_first, higher_second)
+    )
 
 
 _PARALLEL_MINIMUM = 200_000
-
-
-def _median_key(key: np.ndarray) -> int:
-    """A split value with about half the keys below it (at least one on each side if possible)."""
-    counts = np.bincount(key)
-    cumulative = np.cumsum(counts)
-    split = int(np.searchsorted(cumulative, len(key) / 2)) + 1
-    return min(max(split, int(key.min()) + 1), int(key.max()))
 
 
 def _solve(
