@@ -71,8 +71,10 @@ def _expand(
     check_length(array, name, n, "time")
     if reference is not None:
         raise InputError("reference", f"{name} is numeric, so it has no reference level")
-    numeric = array.astype(np.float64)
-    bad = ~np.isfinite(numeric)
+    numeric = np.ascontiguousarray(array, dtype=np.float64)  # copied only when it must be
+    # A finite sum means every value is finite (NaN and ±inf propagate); only an overflowing sum
+    # of finite values needs the value-by-value look.
+    bad = np.zeros(0, dtype=bool) if np.isfinite(numeric.sum()) else ~np.isfinite(numeric)
     if bad.any():
         position = int(np.flatnonzero(bad)[0])
         raise InputError(
