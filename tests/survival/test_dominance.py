@@ -34,18 +34,22 @@ def sequences(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray | None, np.ndarra
     return key, weights, flags * weights
 
 
-@pytest.mark.parametrize("split_at", [10**9, 8], ids=["one core", "median split"])
+@pytest.mark.parametrize(
+    ("block", "parallel_from"),
+    [(1 << 16, 10**9), (7, 10**9), (7, 8)],
+    ids=["one block", "blocks on one core", "blocks on two cores"],
+)
 @given(data=sequences())
 def test_counts_match_the_definition(
-    data: tuple[np.ndarray, np.ndarray | None, np.ndarray], split_at: int
+    data: tuple[np.ndarray, np.ndarray | None, np.ndarray], block: int, parallel_from: int
 ) -> None:
     key, lower_weight, higher_weight = data
-    saved = dominance._PARALLEL_MINIMUM
-    dominance._PARALLEL_MINIMUM = split_at
+    saved = dominance._BLOCK, dominance._PARALLEL_MINIMUM
+    dominance._BLOCK, dominance._PARALLEL_MINIMUM = block, parallel_from
     try:
         lower, higher = dominance.earlier_lower_and_higher(key, lower_weight, higher_weight)
     finally:
-        dominance._PARALLEL_MINIMUM = saved
+        dominance._BLOCK, dominance._PARALLEL_MINIMUM = saved
     expected_lower, expected_higher = brute_force(key, lower_weight, higher_weight)
     np.testing.assert_allclose(lower, expected_lower, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(higher, expected_higher, rtol=1e-12, atol=1e-12)

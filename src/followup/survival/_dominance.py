@@ -26,41 +26,52 @@ def earlier_lower_and_higher(
     Σ lower_weight over earlier j with key_j < key_i, Σ higher_weight over earlier j with
     key_j > key_i; ``lower_weight=None`` means every element weighs 1.
 
-    Large inputs are split into their first and second half, solved on two cores. Every element
-    of the first half is earlier than every element of the second, so the pairs across the split
-    are counted from the first half's histogram of keys: a cumulative sum and a look-up.
+    Long sequences are cut into consecutive blocks small enough for the levels to work in cache,
+    solved independently, half of them on another core. Every element of a block is later than
+    every element of the blocks before it, so the pairs across blocks come from a small table:
+    per block, the cumulative weight of each key in all earlier blocks.
     """
     n = len(key)
-    if n < _PARALLEL_MINIMUM:
+    n_blocks = -(-n // _BLOCK)
+    if n_blocks <= 1:
         return _solve(key, lower_weight, higher_weight)
-    first, second = slice(0, n // 2), slice(n // 2, n)
+    bounds = [(b * _BLOCK, min((b + 1) * _BLOCK, n)) for b in range(n_blocks)]
 
-    def part(rows: slice) -> tuple[np.ndarray, np.ndarray]:
-        return _solve(
-            key[rows], None if lower_weight is None else lower_weight[rows], higher_weight[rows]
-        )
+    def solve_blocks(blocks: list[tuple[int, int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [
+            _solve(
+                key[lo:hi],
+                None if lower_weight is None else lower_weight[lo:hi],
+                higher_weight[lo:hi],
+            )
+            for lo, hi in blocks
+        ]
 
-    later = in_background(partial(part, second))
-    lower_first, higher_first = part(first)
-    lower_second, higher_second = later.result()
+    middle = n_blocks // 2 if n >= _PARALLEL_MINIMUM else n_blocks
+    later = in_background(partial(solve_blocks, bounds[middle:]))
+    solved = solve_blocks(bounds[:middle])
+    solved += later.result()
+    lower = np.concatenate([part[0] for part in solved])
+    higher = np.concatenate([part[1] for part in solved])
     keys = int(key.max()) + 1
-    early = key[first]
-    per_key = np.bincount(
-        early, weights=None if lower_weight is None else lower_weight[first], minlength=keys
-    )
-    below = np.cumsum(per_key) - per_key  # earlier weight with a key below each key
-    flagged_per_key = np.bincount(
-        early, weights=higher_weight[first].astype(np.float64), minlength=keys
-    )
-    above = flagged_per_key.sum() - np.cumsum(flagged_per_key)  # ... above each key
-    late = key[second]
-    lower_second += below[late]
-    higher_second += above[late]
-    return np.concatenate((lower_first, lower_second)), np.concatenate(
-        (higher_first, higher_second)
-    )
+    block = np.repeat(np.arange(n_blocks), _BLOCK)[:n]
+    cell = block * keys + key
+    for result, weight, side in ((lower, lower_weight, -1), (higher, higher_weight, 1)):
+        per_cell = np.bincount(
+            cell,
+            weights=None if weight is None else weight.astype(np.float64),
+            minlength=n_blocks * keys,
+        ).reshape(n_blocks, keys)
+        # Weight of each key's lower (side −1) or higher (+1) keys within each block ...
+        within = np.cumsum(per_cell, axis=1)
+        within = within - per_cell if side < 0 else within[:, -1:] - within
+        # ... summed over the blocks before it.
+        earlier = np.cumsum(within, axis=0) - within
+        result += earlier.ravel()[cell]
+    return lower, higher
 
 
+_BLOCK = 1 << 17
 _PARALLEL_MINIMUM = 200_000
 
 
