@@ -49,6 +49,7 @@ class CoxData:
     term_start: np.ndarray  # (g,) first Efron term of each death time
     term_fraction: np.ndarray  # (terms,) q = k/d, the share of the deaths' risk removed
     weighted_death_x: np.ndarray  # (p,) Σ w·x over events
+    unit_weights: bool  # every row weighs one (weights is then a read-only broadcast one)
 
     @property
     def n_covariates(self) -> int:
@@ -83,19 +84,29 @@ def prepare(
     ``columns`` are the design's covariate columns; ``weights=None`` means every row weighs one.
     """
     died = event.astype(bool)
-    order = _sort_order(time, died, stratum)
+    order, day_key = _sort_order(time, died, stratum)
     n = len(order)
     x = np.empty((len(columns), n))
-    ts, es = np.empty(n), np.empty(n, dtype=bool)
-    ws = np.ones(n) if weights is None else np.empty(n)
+    # Unit weights are one read-only value seen n times: no array to fill, and nothing can write it.
+    ws = np.broadcast_to(np.float64(1.0), (n,)) if weights is None else np.empty(n)
     # Gathering rows in time order is random access: alternate arrays on another core.
     gathers = [(column, row) for row, column in zip(x, columns, strict=True)]
-    gathers += [(time, ts), (died, es)] + ([] if weights is None else [(weights, ws)])
+    if day_key is None:
+        ts, es = np.empty(n), np.empty(n, dtype=bool)
+        gathers += [(time, ts), (died, es)]
+    else:  # whole days: time and event come back from the sorted 2-byte keys
+        sorted_key = np.empty(n, dtype=day_key.dtype)
+        gathers.append((day_key, sorted_key))
+    if weights is not None:
+        gathers.append((weights, ws))
     pending = [in_background(partial(np.take, a, order, out=out)) for a, out in gathers[1::2]]
     for a, out in gathers[::2]:
         np.take(a, order, out=out)
     for job in pending:
         job.result()
+    if day_key is not None:
+        ts = (sorted_key >> 1).astype(np.float64)
+        es = (sorted_key & 1) == 0
     for row, column in zip(x, columns, strict=True):  # centred as R's coxfit6 centres them
         row -= column.mean() if weights is None else (weights @ column) / weights.sum()
     new_tie = np.empty(n, dtype=bool)
@@ -131,21 +142,26 @@ def prepare(
         x, ws, es, ts, order, tie_start, tie_of_row, strata_bounds, death_rows, segments,
         segment_tie, segment_died, np.flatnonzero(np.diff(segment_tie, prepend=-1)), death_ties,
         deaths, term_weight, term_start, term_fraction,
-        x @ (ws * es),
+        x @ (es.astype(np.float64) if weights is None else ws * es), weights is None,
     )  # fmt: skip
 
 
-def _sort_order(time: np.ndarray, died: np.ndarray, stratum: np.ndarray) -> np.ndarray:
-    """Order by (stratum, time, deaths first); one radix pass when times are small whole days."""
+def _sort_order(
+    time: np.ndarray, died: np.ndarray, stratum: np.ndarray
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Order by (stratum, time, deaths first), and for small whole days the key sorted on.
+
+    Small whole days take one radix pass over a 2-byte key, day << 1 | censored.
+    """
     if stratum.max() == 0:
         whole = time.astype(np.int64)
         if whole.max() < 32768 and np.array_equal(whole, time):
             key = (whole << 1).astype(np.uint16)
             key += ~died
-            return np.argsort(key, kind="stable")
+            return np.argsort(key, kind="stable"), key
         deaths_first = np.argsort(~died, kind="stable")
-        return deaths_first[np.argsort(time[deaths_first], kind="stable")]
-    return np.lexsort((~died, time, stratum))
+        return deaths_first[np.argsort(time[deaths_first], kind="stable")], None
+    return np.lexsort((~died, time, stratum)), None
 
 
 def _segments(
@@ -242,7 +258,8 @@ def _segment_sums(
         risk = eta[row_lo:row_hi]
         risk -= shift
         np.exp(risk, out=risk)
-        risk *= data.weights[row_lo:row_hi]
+        if not data.unit_weights:
+            risk *= data.weights[row_lo:row_hi]
         x = data.x[:, row_lo:row_hi]
         weighted_x = x * risk
         block = parts[lo:hi]
