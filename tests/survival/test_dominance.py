@@ -53,3 +53,27 @@ def test_counts_match_the_definition(
     expected_lower, expected_higher = brute_force(key, lower_weight, higher_weight)
     np.testing.assert_allclose(lower, expected_lower, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(higher, expected_higher, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("block", "parallel_from"),
+    [(1 << 16, 10**9), (7, 10**9), (7, 8)],
+    ids=["one block", "blocks on one core", "blocks on two cores"],
+)
+@given(data=sequences())
+def test_counts_in_any_order_are_the_same_counts(
+    data: tuple[np.ndarray, np.ndarray | None, np.ndarray], block: int, parallel_from: int
+) -> None:
+    """Each element's (key, lower, higher) comes back once, in whatever order."""
+    key, _, flags = data
+    flagged = flags.astype(bool)
+    saved = dominance._BLOCK, dominance._PARALLEL_MINIMUM
+    dominance._BLOCK, dominance._PARALLEL_MINIMUM = block, parallel_from
+    try:
+        keys, lower, higher = dominance.earlier_counts_in_any_order(key, flagged)
+    finally:
+        dominance._BLOCK, dominance._PARALLEL_MINIMUM = saved
+    expected_lower, expected_higher = brute_force(key, None, flagged)
+    got = sorted(zip(keys.tolist(), lower.tolist(), higher.tolist(), strict=True))
+    want = sorted(zip(key.tolist(), expected_lower.tolist(), expected_higher.tolist(), strict=True))
+    assert got == want

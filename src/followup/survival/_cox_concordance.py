@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from followup.survival._cox_likelihood import CoxData
-from followup.survival._dominance import earlier_lower_and_higher
+from followup.survival._dominance import earlier_counts_in_any_order, earlier_lower_and_higher
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,11 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
 def _stratum_counts(
     latest_first: np.ndarray, event: np.ndarray, weights: np.ndarray, score: np.ndarray
 ) -> _PairCounts:
-    """Per subject, in risk-score order: the influence terms; and the stratum's pair totals."""
+    """Per subject, the influence terms; and the stratum's pair totals.
+
+    Subjects come in risk-score order, or in any order when there are neither weights nor tied
+    scores (the terms are then summed, and only the dominance counts need the order).
+    """
     # A time key that encodes "still at risk": with T the rank of time from the latest
     # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly when
     # key_j < key_i (later times, or censored at the same time). Its low bit is the event flag.
@@ -118,10 +122,15 @@ def _stratum_counts(
     key = key[order]
     event = (key & 1).astype(bool)
     sorted_weights = None if unit else weights[order]
+    # Members of an event's risk set scoring lower; events after a subject scoring lower.
+    if unit and not ties:  # everything below is per subject, then summed: any order will do
+        key, lower_as_event, lower_as_member = earlier_counts_in_any_order(key, event)
+        event = (key & 1).astype(bool)
+    else:
+        lower_as_event, lower_as_member = earlier_lower_and_higher(
+            key, sorted_weights, event if unit else event * sorted_weights
+        )
     w_events = event.astype(np.float64) if sorted_weights is None else event * sorted_weights
-    lower_as_event, lower_as_member = earlier_lower_and_higher(
-        key, sorted_weights, event if unit else w_events
-    )  # members of an event's risk set scoring lower; events after a subject scoring lower
     risk_set, events_after = below[key], above[key]
     # As an event, a subject's pairs are its risk set: higher, lower or tied on score. As a
     # member of other risk sets, its pairs are the events after it. signed = higher − lower:

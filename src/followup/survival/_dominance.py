@@ -25,6 +25,26 @@ def earlier_lower_and_higher(
 
     Σ lower_weight over earlier j with key_j < key_i, Σ higher_weight over earlier j with
     key_j > key_i; ``lower_weight=None`` means every element weighs 1.
+    """
+    _, lower, higher = _in_blocks(key, lower_weight, higher_weight, in_order=True)
+    return lower, higher
+
+
+def earlier_counts_in_any_order(
+    key: np.ndarray, flagged: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The same counts for unit weights, in an order of the solver's choosing, with each key.
+
+    For callers that only need sums over elements of functions of (key, counts): putting the
+    counts back in sequence order would cost a sort and two scatters per block.
+    """
+    return _in_blocks(key, None, flagged, in_order=False)
+
+
+def _in_blocks(
+    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray, in_order: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Keys, lower and higher counts; in sequence order, or per block in the solver's order.
 
     Long sequences are cut into consecutive blocks small enough for the levels to work in cache,
     solved independently, half of them on another core. Every element of a block is later than
@@ -33,13 +53,16 @@ def earlier_lower_and_higher(
     """
     n = len(key)
     n_blocks = -(-n // _BLOCK)
+    solve = partial(_solve, in_order=in_order)
     if n_blocks <= 1:
-        return _solve(key, lower_weight, higher_weight)
+        return solve(key, lower_weight, higher_weight)
     bounds = [(b * _BLOCK, min((b + 1) * _BLOCK, n)) for b in range(n_blocks)]
 
-    def solve_blocks(blocks: list[tuple[int, int]]) -> list[tuple[np.ndarray, np.ndarray]]:
+    def solve_blocks(
+        blocks: list[tuple[int, int]],
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         return [
-            _solve(
+            solve(
                 key[lo:hi],
                 None if lower_weight is None else lower_weight[lo:hi],
                 higher_weight[lo:hi],
@@ -51,11 +74,11 @@ def earlier_lower_and_higher(
     later = in_background(partial(solve_blocks, bounds[middle:]))
     solved = solve_blocks(bounds[:middle])
     solved += later.result()
-    lower = np.concatenate([part[0] for part in solved])
-    higher = np.concatenate([part[1] for part in solved])
+    result_key, lower, higher = (np.concatenate(parts) for parts in zip(*solved, strict=True))
     keys = int(key.max()) + 1
     block = np.repeat(np.arange(n_blocks), _BLOCK)[:n]
-    cell = block * keys + key
+    cell = block * keys + key  # where each element is counted: sequence order
+    looked_up = block * keys + result_key  # where its count is looked up: the result's order
     for result, weight, side in ((lower, lower_weight, -1), (higher, higher_weight, 1)):
         per_cell = np.bincount(
             cell,
@@ -67,8 +90,8 @@ def earlier_lower_and_higher(
         within = within - per_cell if side < 0 else within[:, -1:] - within
         # ... summed over the blocks before it.
         earlier = np.cumsum(within, axis=0) - within
-        result += earlier.ravel()[cell]
-    return lower, higher
+        result += earlier.ravel()[looked_up]
+    return result_key, lower, higher
 
 
 _BLOCK = 1 << 17
@@ -76,13 +99,15 @@ _PARALLEL_MINIMUM = 200_000
 
 
 def _solve(
-    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
+    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray, in_order: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     n = len(key)
     if n == 0:
-        return np.zeros(0), np.zeros(0)
+        return key, np.zeros(0), np.zeros(0)
     if lower_weight is None and higher_weight.dtype == bool:
-        lower, higher = _counts(key, higher_weight)
+        lower, higher, arranged = _counts(key, higher_weight)
+        if not in_order:
+            return arranged >> 1, lower.astype(np.float64), higher.astype(np.float64)
     else:
         lower_w = np.ones(n) if lower_weight is None else lower_weight.astype(np.float64)
         lower, higher = _weighted(key, lower_w, higher_weight.astype(np.float64))
@@ -92,11 +117,11 @@ def _solve(
     result_lower, result_higher = np.empty(n), np.empty(n)
     result_lower[order] = lower
     result_higher[order] = higher
-    return result_lower, result_higher
+    return key, result_lower, result_higher
 
 
-def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Unit weights: int32 throughout (half the memory traffic of intp), one packed key array."""
+def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Unit weights in int32 (half the traffic of intp): counts, key << 1 | flag in their order."""
     n = len(key)
     packed = (key.astype(np.int32) << 1) | flagged
     lower = np.zeros(n, dtype=np.int32)
@@ -134,7 +159,7 @@ def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarra
         target += zeros_before
         packed, lower, higher = _scatter(target.astype(np.intp), packed, lower, higher)
         starts, sizes = _split_groups(starts, sizes, zeros_in_group)
-    return lower, higher
+    return lower, higher, packed
 
 
 def _weighted(
