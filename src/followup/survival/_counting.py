@@ -19,7 +19,7 @@ from functools import partial
 
 import numpy as np
 
-from followup.survival._parallel import in_background
+from followup.survival._parallel import on_two_cores
 
 _CHUNK = 1 << 17
 _MAX_MASKED_CELLS = 16
@@ -101,8 +101,9 @@ def _count_whole_numbers(
     count = partial(_count_rows, time, codes, cells, (stride, n_codes), weights, limit)
     if len(time) >= _PARALLEL_ROWS:
         middle = len(time) // 2
-        second = in_background(partial(count, middle, len(time)))
-        first_totals, second_totals = count(0, middle), second.result()
+        first_totals, second_totals = on_two_cores(
+            [partial(count, 0, middle), partial(count, middle, len(time))]
+        )
         if first_totals is None or second_totals is None:
             return None
         counted = _add_padded(first_totals, second_totals)
@@ -196,10 +197,7 @@ def _count_cells_sorted(
     def count(cell: int) -> StratumCounts:
         return _count_sorted_keys(keys[cells == cell], n_codes)
 
-    later = [in_background(partial(count, cell)) for cell in range(1, n_cells, 2)]
-    here = {cell: count(cell) for cell in range(0, n_cells, 2)}
-    there = {cell: job.result() for cell, job in zip(range(1, n_cells, 2), later, strict=True)}
-    return [here[cell] if cell in here else there[cell] for cell in range(n_cells)]
+    return on_two_cores([partial(count, cell) for cell in range(n_cells)])
 
 
 def _count_two_groups_if_distinct(
@@ -211,10 +209,9 @@ def _count_two_groups_if_distinct(
     in the same order when no two times are equal, so each row's code comes from one sort and its
     group from the other. None when some times are equal: the general path counts those.
     """
-    bits = time.astype(np.float64, copy=False).view(np.uint64)
-    by_code = in_background(partial(_sorted_with_low_bit, bits, codes))
-    by_group = _sorted_with_low_bit(bits, group)
-    sorted_codes = by_code.result()
+    by_group, sorted_codes = on_two_cores(
+        [partial(_sorted_keys, time, group), partial(_sorted_keys, time, codes)]
+    )
     n = len(by_group)
     exits = np.empty((n_codes, 2, n))  # memory order code, group, row
     one = np.uint64(1)
@@ -237,10 +234,9 @@ def _count_two_groups_if_distinct(
     return StratumCounts(by_group.view(np.float64), exits.transpose(0, 2, 1))
 
 
-def _sorted_with_low_bit(bits: np.ndarray, low: np.ndarray) -> np.ndarray:
-    """Sorted (bits << 1 | low) for non-negative float bits and a 0/1 low bit."""
-    key = np.left_shift(bits, np.uint64(1))
-    np.bitwise_or(key, _as_unsigned(low), out=key)
+def _sorted_keys(time: np.ndarray, low: np.ndarray) -> np.ndarray:
+    """_packed_keys with a 0/1 low bit (an exit code or a group), sorted."""
+    key = _packed_keys(time, low)
     key.sort()
     return key
 

@@ -21,7 +21,7 @@ from typing import Literal
 
 import numpy as np
 
-from followup.survival._parallel import in_background
+from followup.survival._parallel import on_two_cores
 
 Ties = Literal["efron", "breslow"]
 
@@ -99,11 +99,7 @@ def prepare(
         gathers.append((day_key, sorted_key))
     if weights is not None:
         gathers.append((weights, ws))
-    pending = [in_background(partial(np.take, a, order, out=out)) for a, out in gathers[1::2]]
-    for a, out in gathers[::2]:
-        np.take(a, order, out=out)
-    for job in pending:
-        job.result()
+    on_two_cores([partial(np.take, a, order, out=out) for a, out in gathers])
     if day_key is not None:
         ts = (sorted_key >> 1).astype(np.float64)
         es = (sorted_key & 1) == 0
@@ -187,7 +183,7 @@ def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     parts = np.empty((len(data.segments), 1 + len(beta) * (len(beta) + 3) // 2))
     # One core: in cache-sized chunks this is fast enough that a second core, sharing the memory
     # bandwidth, measured no faster.
-    _segment_sums(data, eta, shift, parts, 0, len(data.segments))
+    _segment_sums(data, eta, shift, parts)
     risk = eta  # _segment_sums turned eta into w·exp(eta − shift) in place
     at_time = np.add.reduceat(parts, data.tie_first_segment, axis=0)
     dying_all = np.zeros_like(at_time)
@@ -232,27 +228,19 @@ def _efron_sums(data: CoxData, at_risk: np.ndarray, dying: np.ndarray) -> np.nda
     return out
 
 
-def _segment_sums(
-    data: CoxData,
-    eta: np.ndarray,
-    shift: float,
-    parts: np.ndarray,
-    first: int,
-    last: int,
-) -> None:
-    """Fill parts[first:last] with each (time, died) segment's sums of r, r·x and r·x·xᵀ.
+def _segment_sums(data: CoxData, eta: np.ndarray, shift: float, parts: np.ndarray) -> None:
+    """Fill parts with each (time, died) segment's sums of r, r·x and r·x·xᵀ.
 
-    Works on the rows of those segments only, turning eta into r = w·exp(eta − shift) there, in
-    chunks of whole segments small enough that every product stays in cache: whole-length
-    products would make this memory-bound, and two cores would then share one bottleneck.
+    Turns eta into r = w·exp(eta − shift) in place, in chunks of whole segments small enough that
+    every product stays in cache: whole-length products would make this memory-bound.
     """
     segments = data.segments
     n = len(eta)
     pairs = list(zip(*np.triu_indices(data.n_covariates), strict=True))
-    lo = first
-    while lo < last:
+    lo = 0
+    while lo < len(segments):
         row_lo = int(segments[lo])
-        hi = min(max(int(np.searchsorted(segments, row_lo + _CHUNK_ROWS)), lo + 1), last)
+        hi = max(int(np.searchsorted(segments, row_lo + _CHUNK_ROWS)), lo + 1)
         row_hi = int(segments[hi]) if hi < len(segments) else n
         starts = segments[lo:hi] - row_lo
         risk = eta[row_lo:row_hi]

@@ -15,7 +15,7 @@ from functools import partial
 
 import numpy as np
 
-from followup.survival._parallel import in_background
+from followup.survival._parallel import on_two_cores
 
 
 def earlier_lower_and_higher(
@@ -70,10 +70,12 @@ def _in_blocks(
             for lo, hi in blocks
         ]
 
-    middle = n_blocks // 2 if n >= _PARALLEL_MINIMUM else n_blocks
-    later = in_background(partial(solve_blocks, bounds[middle:]))
-    solved = solve_blocks(bounds[:middle])
-    solved += later.result()
+    if n < _PARALLEL_MINIMUM:
+        solved = solve_blocks(bounds)
+    else:
+        halves = [bounds[: n_blocks // 2], bounds[n_blocks // 2 :]]
+        first, second = on_two_cores([partial(solve_blocks, half) for half in halves])
+        solved = first + second
     result_key, lower, higher = (np.concatenate(parts) for parts in zip(*solved, strict=True))
     keys = int(key.max()) + 1
     block = np.repeat(np.arange(n_blocks), _BLOCK)[:n]

@@ -12,7 +12,7 @@ from scipy.stats import chi2
 
 from followup.survival._errors import InputError
 from followup.survival._inputs import ArrayLike
-from followup.survival._parallel import in_background
+from followup.survival._parallel import on_two_cores
 from followup.survival._risk_table import RiskTable, StratumTable, as_risk_table
 
 
@@ -118,16 +118,13 @@ def _stratum_terms(table: StratumTable, rho: float) -> tuple[np.ndarray, np.ndar
     if rho != 0:
         weight = _left_continuous_km(at_risk.sum(axis=1), deaths.sum(axis=1)) ** rho
     rows = len(table.time)
-    middle = rows // 2 if rows >= _PARALLEL_ROWS else rows
-    later = (
-        in_background(partial(_terms_over, at_risk, deaths, weight, middle, rows))
-        if middle < rows
-        else None
-    )
-    observed, expected, variance = _terms_over(at_risk, deaths, weight, 0, middle)
-    if later is not None:
-        for total, part in zip((observed, expected, variance), later.result(), strict=True):
-            total += part
+    terms = partial(_terms_over, at_risk, deaths, weight)
+    if rows < _PARALLEL_ROWS:
+        return terms(0, rows)
+    halves = on_two_cores([partial(terms, 0, rows // 2), partial(terms, rows // 2, rows)])
+    observed, expected, variance = halves[0]
+    for total, part in zip((observed, expected, variance), halves[1], strict=True):
+        total += part
     return observed, expected, variance
 
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 
 def cores() -> int:
@@ -38,3 +38,15 @@ def in_background(work: Callable[[], Any]) -> Future[Any]:
         done.set_result(work())
         return done
     return _pool().submit(work)
+
+
+T = TypeVar("T")
+
+
+def on_two_cores(work: Sequence[Callable[[], T]]) -> list[T]:
+    """Run independent pieces, every other one on another core; results in the pieces' order."""
+    later = [in_background(piece) for piece in work[1::2]]
+    results = [piece() for piece in work[::2]]
+    for position, job in enumerate(later):
+        results.insert(2 * position + 1, job.result())
+    return results

@@ -30,7 +30,7 @@ from followup.survival._inputs import (
     factorize,
     reject_negative,
 )
-from followup.survival._parallel import in_background
+from followup.survival._parallel import on_two_cores
 
 
 @dataclass(frozen=True)
@@ -227,15 +227,12 @@ def risk_table(
 def _stratum_table(counts: StratumCounts, entered: StratumCounts | None) -> StratumTable:
     exits = counts.exits
     at_risk = np.empty(exits.shape[:0:-1])  # [group, row], rows contiguous
-    groups = range(len(at_risk))
-    here, there = groups, groups[:0]
+    columns = [partial(_at_risk_of, exits, g, at_risk[g]) for g in range(len(at_risk))]
     if len(counts.time) >= _PARALLEL_ROWS:  # long columns: every other group on another core
-        here, there = groups[::2], groups[1::2]
-    pending = [in_background(partial(_at_risk_of, exits, g, at_risk[g])) for g in there]
-    for g in here:
-        _at_risk_of(exits, g, at_risk[g])
-    for job in pending:
-        job.result()
+        on_two_cores(columns)
+    else:
+        for column in columns:
+            column()
     if entered is not None:
         at_risk = at_risk - _entered_at_or_after(counts.time, entered).T
     return StratumTable(counts.time, at_risk.T, exits[1:], exits[0])
