@@ -1,6 +1,9 @@
-"""The wavelet dominance counts against the pair-by-pair definition, both code paths."""
+"""The dominance counts against the pair-by-pair definition: weighted or not, every block path."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -34,32 +37,38 @@ def sequences(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray | None, np.ndarra
     return key, weights, flags * weights
 
 
-@pytest.mark.parametrize(
+EVERY_BLOCK_PATH = pytest.mark.parametrize(
     ("block", "parallel_from"),
     [(1 << 16, 10**9), (7, 10**9), (7, 8)],
     ids=["one block", "blocks on one core", "blocks on two cores"],
 )
+
+
+@contextmanager
+def blocks(block: int, parallel_from: int) -> Iterator[None]:
+    """Solve in blocks of this many elements, on two cores from this many."""
+    saved = dominance._BLOCK, dominance._PARALLEL_MINIMUM
+    dominance._BLOCK, dominance._PARALLEL_MINIMUM = block, parallel_from
+    try:
+        yield
+    finally:
+        dominance._BLOCK, dominance._PARALLEL_MINIMUM = saved
+
+
+@EVERY_BLOCK_PATH
 @given(data=sequences())
 def test_counts_match_the_definition(
     data: tuple[np.ndarray, np.ndarray | None, np.ndarray], block: int, parallel_from: int
 ) -> None:
     key, lower_weight, higher_weight = data
-    saved = dominance._BLOCK, dominance._PARALLEL_MINIMUM
-    dominance._BLOCK, dominance._PARALLEL_MINIMUM = block, parallel_from
-    try:
+    with blocks(block, parallel_from):
         lower, higher = dominance.earlier_lower_and_higher(key, lower_weight, higher_weight)
-    finally:
-        dominance._BLOCK, dominance._PARALLEL_MINIMUM = saved
     expected_lower, expected_higher = brute_force(key, lower_weight, higher_weight)
     np.testing.assert_allclose(lower, expected_lower, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(higher, expected_higher, rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize(
-    ("block", "parallel_from"),
-    [(1 << 16, 10**9), (7, 10**9), (7, 8)],
-    ids=["one block", "blocks on one core", "blocks on two cores"],
-)
+@EVERY_BLOCK_PATH
 @given(data=sequences())
 def test_counts_in_any_order_are_the_same_counts(
     data: tuple[np.ndarray, np.ndarray | None, np.ndarray], block: int, parallel_from: int
@@ -67,12 +76,8 @@ def test_counts_in_any_order_are_the_same_counts(
     """Each element's (key, lower, higher) comes back once, in whatever order."""
     key, _, flags = data
     flagged = flags.astype(bool)
-    saved = dominance._BLOCK, dominance._PARALLEL_MINIMUM
-    dominance._BLOCK, dominance._PARALLEL_MINIMUM = block, parallel_from
-    try:
+    with blocks(block, parallel_from):
         keys, lower, higher = dominance.earlier_counts_in_any_order(key, flagged)
-    finally:
-        dominance._BLOCK, dominance._PARALLEL_MINIMUM = saved
     expected_lower, expected_higher = brute_force(key, None, flagged)
     got = sorted(zip(keys.tolist(), lower.tolist(), higher.tolist(), strict=True))
     want = sorted(zip(key.tolist(), expected_lower.tolist(), expected_higher.tolist(), strict=True))
