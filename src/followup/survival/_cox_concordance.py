@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from fractions import Fraction
 
 import numpy as np
 
 from followup.survival._cox_likelihood import CoxData
-from followup.survival._dominance import earlier_counts_in_any_order, earlier_lower_and_higher
+from followup.survival._dominance import earlier_counts_reduced, earlier_lower_and_higher
 
 
 @dataclass(frozen=True)
@@ -39,13 +40,34 @@ class Concordance:
 
 
 @dataclass(frozen=True)
-class _PairCounts:
-    """One stratum's per-subject influence terms (in any order) and its pair totals."""
+class _Influence:
+    """One stratum's per-subject influence terms (in risk-score order) and its pair totals."""
 
     signed: np.ndarray  # pairs where the other subject scores higher, minus lower (R's orientation)
     comparable: np.ndarray  # all comparable pairs of the subject
     weights: np.ndarray | None  # the subjects' weights, in the same order; None: all one
     totals: np.ndarray  # higher, lower, tied risk, tied time, tied both (summed over events)
+
+    def squared(self, somers: Fraction | float) -> float:
+        """Σ over subjects of (w·(signed − somers·comparable))²."""
+        dfbeta = self.signed - float(somers) * self.comparable
+        if self.weights is not None:
+            dfbeta *= self.weights
+        return float(dfbeta @ dfbeta)
+
+
+@dataclass(frozen=True)
+class _InfluenceMoments:
+    """The same for unit weights, as exact integer sums: the terms themselves are never kept."""
+
+    signed2: int  # Σ signed²
+    cross: int  # Σ signed·comparable
+    comparable2: int  # Σ comparable²
+    totals: np.ndarray
+
+    def squared(self, somers: Fraction | float) -> Fraction | float:
+        """Σ (signed − somers·comparable)², exact when somers is a fraction."""
+        return self.signed2 - 2 * somers * self.cross + somers * somers * self.comparable2
 
 
 def concordance(data: CoxData, score: np.ndarray) -> Concordance:
@@ -72,13 +94,13 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
         return Concordance(below, above, ties, tied_time, tied_both, np.nan, np.nan)
     somers = (above - below) / pairs
     # R's concordancefit: dfbeta = w ((higher − lower) / pairs − somers / pairs · comparable).
-    variance = 0.0
-    for part in parts:
-        dfbeta = part.signed - somers * part.comparable
-        if part.weights is not None:
-            dfbeta *= part.weights
-        variance += float(dfbeta @ dfbeta)
-    variance /= 4 * pairs**2
+    # With unit weights every count is a whole number: the sum of squares is then exact.
+    if all(isinstance(part, _InfluenceMoments) for part in parts):
+        ratio = Fraction(int(above - below), int(pairs))
+        squares = sum((part.squared(ratio) for part in parts), start=Fraction(0))
+        variance = float(squares / (4 * Fraction(int(pairs)) ** 2))
+    else:
+        variance = sum(float(part.squared(somers)) for part in parts) / (4 * pairs**2)
     return Concordance(
         below, above, ties, tied_time, tied_both, 1 - (somers + 1) / 2, float(np.sqrt(variance))
     )
@@ -86,11 +108,10 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
 
 def _stratum_counts(
     latest_first: np.ndarray, event: np.ndarray, weights: np.ndarray, score: np.ndarray
-) -> _PairCounts:
-    """Per subject, the influence terms; and the stratum's pair totals.
+) -> _Influence | _InfluenceMoments:
+    """The stratum's influence terms (with unit weights and no tied scores, their exact sums).
 
-    Subjects come in risk-score order, or in any order when there are neither weights nor tied
-    scores (the terms are then summed, and only the dominance counts need the order).
+    Also the stratum's pair totals.
     """
     # A time key that encodes "still at risk": with T the rank of time from the latest
     # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly when
@@ -98,6 +119,12 @@ def _stratum_counts(
     key: np.ndarray = 2 * latest_first.astype(np.int32 if len(latest_first) < 2**30 else np.int64)
     key += event.astype(key.dtype)
     unit = bool(np.all(weights == 1))
+    # In risk-score order, among equal scores the higher key first, so that "earlier" never
+    # pairs two equal scores the wrong way round for the lower-key count (the other count is
+    # corrected for ties below). Everything after this stays in that order.
+    order, ties = score_order_and_ties(score, key)
+    if unit and not ties:
+        return _unit_moments(key[order])
     # Per time key: the risk set is everyone with a lower key, the events after a subject all
     # events with a higher key.
     per_key: np.ndarray
@@ -115,21 +142,13 @@ def _stratum_counts(
     # Events tied on time: within each key, ((Σw)² − Σw²)/2 pairs.
     tied_time = float(np.sum(events_per_key**2 - squares) / 2)
 
-    # In risk-score order, among equal scores the higher key first, so that "earlier" never
-    # pairs two equal scores the wrong way round for the lower-key count (the other count is
-    # corrected for ties below). Everything after this stays in that order.
-    order, ties = score_order_and_ties(score, key)
     key = key[order]
     event = (key & 1).astype(bool)
     sorted_weights = None if unit else weights[order]
     # Members of an event's risk set scoring lower; events after a subject scoring lower.
-    if unit and not ties:  # everything below is per subject, then summed: any order will do
-        key, lower_as_event, lower_as_member = earlier_counts_in_any_order(key, event)
-        event = (key & 1).astype(bool)
-    else:
-        lower_as_event, lower_as_member = earlier_lower_and_higher(
-            key, sorted_weights, event if unit else event * sorted_weights
-        )
+    lower_as_event, lower_as_member = earlier_lower_and_higher(
+        key, sorted_weights, event if unit else event * sorted_weights
+    )
     w_events = event.astype(np.float64) if sorted_weights is None else event * sorted_weights
     risk_set, events_after = below[key], above[key]
     # As an event, a subject's pairs are its risk set: higher, lower or tied on score. As a
@@ -167,7 +186,59 @@ def _stratum_counts(
     comparable = risk_set
     comparable *= event
     comparable += events_after
-    return _PairCounts(signed, comparable, sorted_weights, totals)
+    return _Influence(signed, comparable, sorted_weights, totals)
+
+
+def _unit_moments(key: np.ndarray) -> _InfluenceMoments:
+    """Unit weights and no tied scores, keys in risk-score order: everything in whole numbers.
+
+    The same terms as the weighted path, summed block by block where the dominance counts are
+    solved, so no per-subject array outlives its block.
+    """
+    per_key = np.bincount(key)
+    events_per_key = per_key * (np.arange(len(per_key)) & 1)
+    below = np.cumsum(per_key) - per_key
+    above = events_per_key.sum() - np.cumsum(events_per_key)
+    tied_time = int(events_per_key @ (events_per_key - 1)) // 2
+
+    def sums(keys: np.ndarray, lower: np.ndarray, higher: np.ndarray) -> list[int]:
+        # lower: an event's risk-set members scoring lower; higher: as a member, events after it
+        # scoring lower (the solver's orientation). In place: the block's arrays are its own.
+        event = keys & 1
+        risk_set, events_after = below[keys], above[keys]
+        lower_total, risk_total = int(lower @ event), int(risk_set @ event)
+        as_event = lower  # higher − lower of the risk set, for events
+        as_event *= -2
+        as_event += risk_set
+        as_event *= event
+        signed = higher
+        signed *= 2
+        signed -= events_after
+        signed += as_event
+        comparable = risk_set
+        comparable *= event
+        comparable += events_after
+        return [
+            risk_total - lower_total,
+            lower_total,
+            _exact_dot(signed, signed),
+            _exact_dot(signed, comparable),
+            _exact_dot(comparable, comparable),
+        ]
+
+    blocks = earlier_counts_reduced(key, (key & 1).astype(bool), sums)
+    higher_total, lower_total, signed2, cross, comparable2 = (
+        sum(column) for column in zip(*blocks, strict=True)
+    )
+    totals = np.array([higher_total, lower_total, 0, tied_time, 0], dtype=np.float64)
+    return _InfluenceMoments(signed2, cross, comparable2, totals)
+
+
+def _exact_dot(a: np.ndarray, b: np.ndarray) -> int:
+    """Σ a·b of integer arrays, in int64 chunks too short to overflow, as a Python int."""
+    bound = max(int(a.max()), -int(a.min()), 1) * max(int(b.max()), -int(b.min()), 1)
+    chunk = max(1, (2**63 - 1) // bound)
+    return sum(int(a[i : i + chunk] @ b[i : i + chunk]) for i in range(0, len(a), chunk))
 
 
 def score_order_and_ties(score: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, bool]:

@@ -2,20 +2,34 @@
 
 Concordance needs, for every subject, how many subjects of its risk set score lower (a 2-D
 dominance count: earlier in risk-score order, lower in time key). R walks a balanced tree subject
-by subject in C. Here the key is taken apart bit by bit from the top (a wavelet decomposition):
-at each level, elements sharing the higher bits form a group, kept in sequence order; an element
-whose bit is 1 is above every earlier group member whose bit is 0, and vice versa. A level is a
-few whole-array passes (integer cumulative sums, one stable partition), so n elements with keys
-below 2^b cost O(n·b) — about 15 ms per level for a million subjects.
+by subject in C. Here the key is taken apart bit by bit from the top, a few whole-array passes per
+bit, so n elements with keys below 2^b cost O(n·b).
+
+Unit weights use a wavelet *matrix*: at each bit every element with a 0 moves, in order, before
+every element with a 1. An element whose bit is 1 is above every earlier 0 that shares its higher
+bits; those share a contiguous group, so the count is a running count of 0s minus the 0s before
+the group — and what is subtracted depends only on the element's key, so it is one table per key
+(from the block's key histogram), applied once at the end rather than at every bit. Weighted
+counts use the wavelet *tree*, which keeps each group's weights to itself.
+
+Long sequences are cut into consecutive blocks small enough for the passes to stay in cache,
+solved independently, half of them on another core. Every element of a block is later than every
+element of the blocks before it, so the pairs across blocks also come from a per-key table.
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from functools import partial
+from typing import Any, TypeVar
 
 import numpy as np
 
 from followup.survival._parallel import on_two_cores
+
+T = TypeVar("T")
+Counts = tuple[np.ndarray, np.ndarray, np.ndarray]  # keys, lower, higher: one order
 
 
 def earlier_lower_and_higher(
@@ -26,142 +40,256 @@ def earlier_lower_and_higher(
     Σ lower_weight over earlier j with key_j < key_i, Σ higher_weight over earlier j with
     key_j > key_i; ``lower_weight=None`` means every element weighs 1.
     """
-    _, lower, higher = _in_blocks(key, lower_weight, higher_weight, in_order=True)
-    return lower, higher
+    if len(key) == 0:
+        return np.zeros(0), np.zeros(0)
+    if lower_weight is None and higher_weight.dtype == bool:
+        parts = _unit_blocks(key, higher_weight, _in_sequence_order(key))
+    else:
+        lower_w = np.ones(len(key)) if lower_weight is None else lower_weight.astype(np.float64)
+        parts = _weighted_blocks(key, lower_w, higher_weight.astype(np.float64))
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
-def earlier_counts_in_any_order(
-    key: np.ndarray, flagged: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def earlier_counts_in_any_order(key: np.ndarray, flagged: np.ndarray) -> Counts:
     """The same counts for unit weights, in an order of the solver's choosing, with each key.
 
     For callers that only need sums over elements of functions of (key, counts): putting the
     counts back in sequence order would cost a sort and two scatters per block.
     """
-    return _in_blocks(key, None, flagged, in_order=False)
+    if len(key) == 0:
+        return key, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    parts = _unit_blocks(key, flagged, lambda block, counts: counts)
+    keys, lower, higher = (np.concatenate(column) for column in zip(*parts, strict=True))
+    return keys, lower, higher
 
 
-def _in_blocks(
-    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray, in_order: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Keys, lower and higher counts; in sequence order, or per block in the solver's order.
+def earlier_counts_reduced(
+    key: np.ndarray, flagged: np.ndarray, reduce: Callable[[np.ndarray, np.ndarray, np.ndarray], T]
+) -> list[T]:
+    """reduce(keys, lower, higher) of each block's unit-weight counts (int64), in any order.
 
-    Long sequences are cut into consecutive blocks small enough for the levels to work in cache,
-    solved independently, half of them on another core. Every element of a block is later than
-    every element of the blocks before it, so the pairs across blocks come from a small table:
-    per block, the cumulative weight of each key in all earlier blocks.
+    The reduction runs where the block was solved, while its counts are still in cache, so the
+    counts of a whole sequence never exist at once.
     """
-    n = len(key)
-    n_blocks = -(-n // _BLOCK)
-    solve = partial(_solve, in_order=in_order)
-    if n_blocks <= 1:
-        return solve(key, lower_weight, higher_weight)
-    bounds = [(b * _BLOCK, min((b + 1) * _BLOCK, n)) for b in range(n_blocks)]
-
-    def solve_blocks(
-        blocks: list[tuple[int, int]],
-    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        return [
-            solve(
-                key[lo:hi],
-                None if lower_weight is None else lower_weight[lo:hi],
-                higher_weight[lo:hi],
-            )
-            for lo, hi in blocks
-        ]
-
-    if n < _PARALLEL_MINIMUM:
-        solved = solve_blocks(bounds)
-    else:
-        halves = [bounds[: n_blocks // 2], bounds[n_blocks // 2 :]]
-        first, second = on_two_cores([partial(solve_blocks, half) for half in halves])
-        solved = first + second
-    result_key, lower, higher = (np.concatenate(parts) for parts in zip(*solved, strict=True))
-    keys = int(key.max()) + 1
-    block = np.repeat(np.arange(n_blocks), _BLOCK)[:n]
-    cell = block * keys + key  # where each element is counted: sequence order
-    looked_up = block * keys + result_key  # where its count is looked up: the result's order
-    for result, weight, side in ((lower, lower_weight, -1), (higher, higher_weight, 1)):
-        per_cell = np.bincount(
-            cell,
-            weights=None if weight is None else weight.astype(np.float64),
-            minlength=n_blocks * keys,
-        ).reshape(n_blocks, keys)
-        # Weight of each key's lower (side −1) or higher (+1) keys within each block ...
-        within = np.cumsum(per_cell, axis=1)
-        within = within - per_cell if side < 0 else within[:, -1:] - within
-        # ... summed over the blocks before it.
-        earlier = np.cumsum(within, axis=0) - within
-        result += earlier.ravel()[looked_up]
-    return result_key, lower, higher
+    if len(key) == 0:
+        return []
+    return _unit_blocks(key, flagged, lambda block, counts: reduce(*counts))
 
 
 _BLOCK = 1 << 17
 _PARALLEL_MINIMUM = 200_000
 
 
-def _solve(
-    key: np.ndarray, lower_weight: np.ndarray | None, higher_weight: np.ndarray, in_order: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    n = len(key)
-    if n == 0:
-        return key, np.zeros(0), np.zeros(0)
-    if lower_weight is None and higher_weight.dtype == bool:
-        lower, higher, arranged = _counts(key, higher_weight)
-        if not in_order:
-            return arranged >> 1, lower.astype(np.float64), higher.astype(np.float64)
-    else:
-        lower_w = np.ones(n) if lower_weight is None else lower_weight.astype(np.float64)
-        lower, higher = _weighted(key, lower_w, higher_weight.astype(np.float64))
-    # The levels leave elements sorted stably by all bits of the key but the lowest (the last
-    # level only counts, as nothing after it needs its order): undo that order.
-    order = np.argsort(_narrow(key >> 1), kind="stable")
-    result_lower, result_higher = np.empty(n), np.empty(n)
-    result_lower[order] = lower
-    result_higher[order] = higher
-    return key, result_lower, result_higher
+def _bounds(n: int) -> list[slice]:
+    return [slice(lo, min(lo + _BLOCK, n)) for lo in range(0, n, _BLOCK)]
 
 
-def _counts(key: np.ndarray, flagged: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Unit weights in int32 (half the traffic of intp): counts, key << 1 | flag in their order."""
+def _on_cores(run: Callable[[int], T], n_blocks: int, n: int) -> list[T]:
+    """run(b) for every block, the second half of the blocks on another core."""
+    if n < _PARALLEL_MINIMUM or n_blocks < 2:
+        return [run(b) for b in range(n_blocks)]
+    halves = [range(n_blocks // 2), range(n_blocks // 2, n_blocks)]
+    first, second = on_two_cores([partial(lambda part: [run(b) for b in part], h) for h in halves])
+    return first + second
+
+
+def _earlier_blocks(lower_per_key: np.ndarray, higher_per_key: np.ndarray) -> np.ndarray:
+    """Per block and key: weight of lower keys and of higher keys in all earlier blocks."""
+    lower = np.cumsum(lower_per_key, axis=1) - lower_per_key
+    higher = higher_per_key.sum(axis=1, keepdims=True) - np.cumsum(higher_per_key, axis=1)
+    both = np.stack((lower, higher))
+    return np.cumsum(both, axis=1) - both
+
+
+def _unit_blocks(
+    key: np.ndarray, flagged: np.ndarray, finish: Callable[[slice, Counts], T]
+) -> list[T]:
+    """Each block's counts through the wavelet matrix, with the pairs across blocks added."""
     n = len(key)
-    packed = (key.astype(np.int32) << 1) | flagged
-    lower = np.zeros(n, dtype=np.int32)
-    higher = np.zeros(n, dtype=np.int32)
-    starts = np.zeros(1, dtype=np.int32)
-    sizes = np.array([n], dtype=np.int32)
-    position = np.arange(n, dtype=np.int32)
-    for b in range(int(key.max()).bit_length(), 0, -1):
-        one = packed >> b
+    bits = int(key.max()).bit_length()
+    dtype = np.int32 if bits < 30 else np.int64
+    packed: np.ndarray = key.astype(dtype)
+    packed <<= 1
+    packed |= flagged
+    bounds = _bounds(n)
+    size = 1 << bits
+    histogram = np.stack([np.bincount(packed[block], minlength=2 * size) for block in bounds])
+    per_key, flagged_per_key = histogram[:, 0::2] + histogram[:, 1::2], histogram[:, 1::2]
+    tables = _earlier_blocks(per_key, flagged_per_key)
+    tables -= _matrix_corrections(per_key, flagged_per_key, bits)
+
+    def run(b: int) -> T:
+        block = bounds[b]
+        arranged, lower, higher = _matrix_counts(packed[block], bits)
+        keys = arranged >> 1
+        return finish(block, (keys, lower + tables[0, b][keys], higher + tables[1, b][keys]))
+
+    return _on_cores(run, len(bounds), n)
+
+
+def _in_sequence_order(key: np.ndarray) -> Callable[[slice, Counts], tuple[np.ndarray, np.ndarray]]:
+    """Put a block's counts back in sequence order, as floats."""
+    bits = int(key.max()).bit_length()
+    # The matrix leaves a block sorted stably by the bits of key >> 1, lowest bit most significant.
+    reversed_bits = _bit_reversal(max(bits - 1, 0))
+
+    def finish(block: slice, counts: Counts) -> tuple[np.ndarray, np.ndarray]:
+        _, lower, higher = counts
+        order = np.argsort(_narrow(reversed_bits[key[block] >> 1]), kind="stable")
+        in_order = np.empty((2, len(order)))
+        in_order[0, order] = lower
+        in_order[1, order] = higher
+        return in_order[0], in_order[1]
+
+    return finish
+
+
+def _bit_reversal(bits: int) -> np.ndarray:
+    """Each value below 2^bits with its bits in reverse order."""
+    values = np.arange(1 << bits)
+    reversed_values = np.zeros_like(values)
+    for b in range(bits):
+        reversed_values |= ((values >> b) & 1) << (bits - 1 - b)
+    return reversed_values
+
+
+def _matrix_corrections(per_key: np.ndarray, flagged_per_key: np.ndarray, bits: int) -> np.ndarray:
+    """Per block and key: what the running counts add to the true lower and higher counts.
+
+    At each bit, an element's running count also takes in the 0s (or flagged 1s) of every group
+    that the matrix has put before the element's own group.
+    """
+    n_blocks, size = per_key.shape
+    corrections = np.zeros((2, n_blocks, size), dtype=np.int64)
+    lower, higher = corrections
+    group_order = np.zeros(1, dtype=np.intp)  # the groups, in the order the matrix has them
+    for b in range(bits - 1, -1, -1):
+        shape = (n_blocks, size >> (b + 1), 2, 1 << b)  # block, group (higher bits), bit, rest
+        zeros = per_key.reshape(shape)[:, :, 0, :].sum(axis=2)
+        flagged_ones = flagged_per_key.reshape(shape)[:, :, 1, :].sum(axis=2)
+        lower.reshape(shape)[:, :, 1, :] += _before_in_order(zeros, group_order)[:, :, None]
+        higher.reshape(shape)[:, :, 0, :] += _before_in_order(flagged_ones, group_order)[:, :, None]
+        group_order = np.concatenate((2 * group_order, 2 * group_order + 1))
+    return corrections
+
+
+def _before_in_order(per_group: np.ndarray, group_order: np.ndarray) -> np.ndarray:
+    """Per block and group: the sum over the groups that come before it."""
+    in_order = per_group[:, group_order]
+    before = np.empty_like(per_group)
+    before[:, group_order] = np.cumsum(in_order, axis=1) - in_order
+    return before
+
+
+def _matrix_counts(packed: np.ndarray, bits: int) -> Counts:
+    """Running lower and higher counts of one block (key << 1 | flag), in the matrix's order.
+
+    Returns the packed keys in that order with the counts; corrections are the caller's.
+    """
+    n = len(packed)
+    if bits == 0:  # every key is 0: nothing is lower or higher
+        zero = np.zeros(n, dtype=np.int64)
+        return packed, zero, zero
+    m = -(-n // 8) * 8  # whole 8-byte words for the running counts
+    dtype = packed.dtype
+    current = np.empty(m, dtype=dtype)
+    current[:n] = packed
+    # Padding takes the highest key and no flag: always a 1, always last, never counted.
+    current[n:] = (1 << (bits + 1)) - 2
+    lower, higher = np.zeros(m, dtype=dtype), np.zeros(m, dtype=dtype)
+    moved = [np.empty(m, dtype=dtype) for _ in range(3)]
+    one, mask, scratch = (np.empty(m, dtype=dtype) for _ in range(3))
+    zeros_before, flagged_before = np.empty(m, dtype=dtype), np.empty(m, dtype=dtype)
+    flags = np.empty(m, dtype=np.uint8)
+    words = _Words(m, dtype)
+    position = np.arange(m, dtype=dtype)
+    target = np.empty(m, dtype=np.intp)
+    for b in range(bits, 0, -1):  # bit b of the packed key is bit b − 1 of the key
+        np.right_shift(current, b, out=one)
         one &= 1
-        zero = one ^ 1
-        zeros_to_here = np.cumsum(zero, dtype=np.int32)
-        zeros_at_start = zeros_to_here[starts] - zero[starts]
-        zeros_before = zeros_to_here - zero
-        zeros_before -= np.repeat(zeros_at_start, sizes)
-        lower += zeros_before * one
-        flagged_one = one & packed
-        flags_before = np.cumsum(flagged_one, dtype=np.int32)
-        flags_before -= flagged_one
-        flags_before -= np.repeat(flags_before[starts], sizes)
-        flags_before *= zero
-        higher += flags_before
+        np.bitwise_xor(one, 1, out=flags, casting="unsafe")
+        _running_count(flags, words, zeros_before)
+        zeros = int(zeros_before[-1]) + int(flags[-1])
+        np.bitwise_and(one, current, out=flags, casting="unsafe")  # flagged 1s
+        _running_count(flags, words, flagged_before)
+        np.negative(one, out=mask)  # all ones where the bit is 1
+        np.bitwise_and(zeros_before, mask, out=scratch)
+        lower += scratch
+        np.invert(mask, out=mask)
+        np.bitwise_and(flagged_before, mask, out=scratch)
+        higher += scratch
         if b == 1:
-            break  # the last level only counts: nothing after it needs its order
-        zeros_in_group = zeros_to_here[starts + sizes - 1] - zeros_at_start
-        # zeros go to group start + zeros before; ones to position − zeros before + zeros in group
-        group_start = np.repeat(starts, sizes)
-        target = np.repeat(zeros_in_group, sizes)
-        target += position
-        target -= group_start
-        target -= zeros_before
-        target -= zeros_before
-        target *= one
-        target += group_start
-        target += zeros_before
-        packed, lower, higher = _scatter(target.astype(np.intp), packed, lower, higher)
-        starts, sizes = _split_groups(starts, sizes, zeros_in_group)
-    return lower, higher, packed
+            break  # the last bit only counts: nothing after it needs the order
+        # 0s go to their running count of 0s; 1s after all the 0s, in order.
+        np.subtract(position, zeros_before, out=scratch)
+        scratch += zeros
+        scratch -= zeros_before
+        scratch *= one
+        scratch += zeros_before
+        np.copyto(target, scratch)
+        for source, destination in zip((current, lower, higher), moved, strict=True):
+            destination[target] = source
+        (current, lower, higher), moved = moved, [current, lower, higher]
+    return current[:n], lower[:n], higher[:n]
+
+
+class _Words:
+    """Scratch for running counts over 8-byte words, allocated once per block."""
+
+    def __init__(self, m: int, dtype: np.dtype[Any] | type) -> None:
+        self.prefix, self.top = np.empty(m // 8, dtype=np.uint64), np.empty(m // 8, dtype=np.uint64)
+        self.totals, self.offsets = np.empty(m // 8, dtype=dtype), np.empty(m // 8, dtype=dtype)
+
+
+_BYTE_ONES = np.uint64(0x0101010101010101)
+_LITTLE_ENDIAN = sys.byteorder == "little"
+
+
+def _running_count(flags: np.ndarray, words: _Words, out: np.ndarray) -> None:
+    """out[i] = number of 1s in flags[:i], for 0/1 bytes, len(flags) a multiple of 8.
+
+    numpy's cumulative sum is a sequential loop at ~2 ns per element. Multiplying each 8-byte word
+    by 0x0101…01 sums the prefixes of its bytes at once (none exceeds 8, so nothing carries), and
+    only one value in eight goes through the sequential sum.
+    """
+    if not _LITTLE_ENDIAN:  # pragma: no cover - the byte trick assumes little-endian words
+        np.cumsum(flags, dtype=out.dtype, out=out)
+        out -= flags
+        return
+    prefix = np.multiply(flags.view(np.uint64), _BYTE_ONES, out=words.prefix)
+    np.right_shift(prefix, np.uint64(56), out=words.top)
+    np.copyto(words.totals, words.top, casting="unsafe")
+    np.cumsum(words.totals, out=words.offsets)
+    words.offsets -= words.totals
+    prefix <<= np.uint64(8)  # each byte now sums the bytes before it
+    np.add(np.repeat(words.offsets, 8), prefix.view(np.uint8), out=out)
+
+
+def _weighted_blocks(
+    key: np.ndarray, lower_weight: np.ndarray, higher_weight: np.ndarray
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each block's weighted counts through the wavelet tree, in sequence order."""
+    n = len(key)
+    bounds = _bounds(n)
+    size = int(key.max()) + 1
+    tables = _earlier_blocks(
+        np.stack([np.bincount(key[s], weights=lower_weight[s], minlength=size) for s in bounds]),
+        np.stack([np.bincount(key[s], weights=higher_weight[s], minlength=size) for s in bounds]),
+    )
+
+    def run(b: int) -> tuple[np.ndarray, np.ndarray]:
+        block = bounds[b]
+        lower, higher = _weighted(key[block], lower_weight[block], higher_weight[block])
+        # The levels leave elements sorted stably by all bits of the key but the lowest (the last
+        # level only counts, as nothing after it needs its order): undo that order.
+        order = np.argsort(_narrow(key[block] >> 1), kind="stable")
+        in_order = np.empty((2, len(order)))
+        in_order[0, order] = lower
+        in_order[1, order] = higher
+        in_order += tables[:, b, key[block]]
+        return in_order[0], in_order[1]
+
+    return _on_cores(run, len(bounds), n)
 
 
 def _weighted(
