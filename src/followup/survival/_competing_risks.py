@@ -164,7 +164,9 @@ def _aalen_johansen(
     v1, v2, v3 = (np.cumsum(term) for term in _variance_terms(at_risk, cause, other,
                                                                survival_before, survival_after,
                                                                estimate))  # fmt: skip
-    variance_at_events = v1 + estimate**2 * v3 - 2 * estimate * v2
+    # The three terms cancel where the incidence reaches 1 (nobody left for another cause), and
+    # rounding can leave a few units in the last place below zero: a variance is never negative.
+    variance_at_events = np.maximum(v1 + estimate**2 * v3 - 2 * estimate * v2, 0.0)
     # cmprsk only updates the variance where the cause itself has events; it is carried between.
     last_cause_row = np.maximum.accumulate(np.where(cause > 0, np.arange(len(cause)), -1))
     variance = np.where(last_cause_row >= 0, variance_at_events[np.maximum(last_cause_row, 0)], 0.0)
