@@ -73,8 +73,10 @@ def test_gray_test_matches_cuminc_tests(case: dict[str, Any]) -> None:
 
 
 def test_a_variance_that_cancels_to_zero_is_not_negative() -> None:
-    """Everyone has the one cause: at F = 1 the three variance terms cancel, and rounding once
-    left -2e-16 there (found by hypothesis), whose square root is no standard error."""
+    """Everyone has the one cause: at F = 1 the three variance terms cancel.
+
+    Rounding once left -2e-16 there (found by hypothesis), whose square root is no standard error.
+    """
     curve = cumulative_incidence([5, 2, 3, 2, 4, 5, 2], [1, 1, 1, 1, 1, 1, 1]).curves[0]
     assert curve.estimate[-1] == pytest.approx(1)
     assert (curve.variance >= 0).all()

@@ -14,7 +14,7 @@ from scipy.stats import chi2, norm
 from followup.survival._confidence import z_value
 from followup.survival._cox_concordance import Concordance, concordance
 from followup.survival._cox_design import Term, build_design
-from followup.survival._cox_likelihood import CoxData, Ties, prepare
+from followup.survival._cox_likelihood import CoxData, Ties, linear_predictor, prepare
 from followup.survival._cox_newton import CoxControl, NewtonFit, fit_newton
 from followup.survival._cox_residuals import robust_variance, score_residuals
 from followup.survival._cox_zph import (
@@ -160,7 +160,7 @@ def cox_ph(
             f"ph_transform must be one of {', '.join(PH_TRANSFORMS)}; got {ph_transform!r}",
         )
     control = control or CoxControl()
-    times = as_times(time).astype(np.float64)
+    times = as_times(time)  # integer days stay integers: prepare sorts them as 2-byte keys
     n = len(times)
     events = as_event_codes(event, "event", n, 1).astype(bool)
     if not events.any():
@@ -171,7 +171,7 @@ def cox_ph(
     data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
     newton = fit_newton(data, design.columns, control)
     p = len(design.columns)
-    agreement = concordance(data, newton.beta @ data.x)  # uses both cores itself
+    agreement = concordance(data, linear_predictor(data, newton.beta))  # uses both cores itself
     return CoxModel(
         columns=design.columns,
         terms=design.terms,

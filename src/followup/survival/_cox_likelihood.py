@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import Literal
 
 import numpy as np
@@ -33,7 +33,7 @@ class CoxData:
     x: np.ndarray  # (p, n) centred covariates, one contiguous row each, sorted by (stratum, time)
     weights: np.ndarray  # (n,)
     event: np.ndarray  # (n,) bool
-    time: np.ndarray  # (n,) sorted within stratum
+    tie_time: np.ndarray  # (m,) the time of each distinct (stratum, time)
     order: np.ndarray  # (n,) original row of each sorted row
     tie_start: np.ndarray  # (m,) first sorted row of each distinct (stratum, time)
     tie_of_row: np.ndarray  # (n,) tie group of each sorted row
@@ -55,6 +55,11 @@ class CoxData:
     def n_covariates(self) -> int:
         """Number of design columns."""
         return self.x.shape[0]
+
+    @cached_property
+    def time(self) -> np.ndarray:
+        """(n,) each row's time, sorted within stratum; for cox.zph only, so built on demand."""
+        return self.tie_time[self.tie_of_row]
 
 
 @dataclass(frozen=True)
@@ -89,57 +94,141 @@ def prepare(
     x = np.empty((len(columns), n))
     # Unit weights are one read-only value seen n times: no array to fill, and nothing can write it.
     ws = np.broadcast_to(np.float64(1.0), (n,)) if weights is None else np.empty(n)
-    # Gathering rows in time order is random access: alternate arrays on another core.
     gathers = [(column, row) for row, column in zip(x, columns, strict=True)]
     if day_key is None:
         ts, es = np.empty(n), np.empty(n, dtype=bool)
-        gathers += [(time, ts), (died, es)]
-    else:  # whole days: time and event come back from the sorted 2-byte keys
-        sorted_key = np.empty(n, dtype=day_key.dtype)
-        gathers.append((day_key, sorted_key))
+        gathers += [(time.astype(np.float64, copy=False), ts), (died, es)]
     if weights is not None:
         gathers.append((weights, ws))
-    on_two_cores([partial(np.take, a, order, out=out) for a, out in gathers])
-    if day_key is not None:
-        ts = (sorted_key >> 1).astype(np.float64)
-        es = (sorted_key & 1) == 0
+    # Gathering rows in time order is random access: each array in halves, one on each core.
+    half = n // 2
+    on_two_cores(
+        [
+            partial(np.take, source[:], order[part], out=out[part])
+            for source, out in gathers
+            for part in (slice(0, half), slice(half, n))
+        ]
+    )
+    if day_key is None:
+        structure = _tie_structure(ts, es, stratum[order] if stratum.max() > 0 else None)
+    else:  # whole days: the sorted keys, and so everything about ties, follow from their counts
+        structure = _whole_day_structure(day_key)
+        es = structure.event
     for row, column in zip(x, columns, strict=True):  # centred as R's coxfit6 centres them
         row -= column.mean() if weights is None else (weights @ column) / weights.sum()
+    tie_start, death_ties, deaths = structure.tie_start, structure.death_ties, structure.deaths
+    death_rows = structure.death_rows
+    if weights is None:
+        death_weight = deaths.astype(np.float64)
+    else:
+        death_weight = np.add.reduceat(ws[death_rows], np.cumsum(deaths) - deaths)
+    if ties == "efron":
+        term_weight, n_terms = death_weight / deaths, deaths
+    else:
+        term_weight, n_terms = death_weight, np.ones_like(deaths)
+    term_start = np.cumsum(n_terms) - n_terms
+    if ties == "efron":  # q = k/d for the k-th of d deaths; in place, it is a million terms
+        term_fraction = np.arange(int(n_terms.sum()), dtype=np.float64)
+        term_fraction -= np.repeat(term_start, n_terms)
+        term_fraction /= np.repeat(deaths, n_terms)
+    else:
+        term_fraction = np.zeros(len(deaths))
+    segments, segment_tie, segment_died = _segments(tie_start, n, death_ties, deaths)
+    return CoxData(
+        x, ws, es, structure.tie_time, order, tie_start, structure.tie_of_row,
+        structure.strata_bounds,
+        death_rows, segments, segment_tie, segment_died,
+        np.flatnonzero(np.diff(segment_tie, prepend=-1)), death_ties, deaths, term_weight,
+        term_start, term_fraction,
+        linear_combination(x, es if weights is None else ws * es),
+        weights is None,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _TieStructure:
+    """Where each distinct (stratum, time) starts, and its deaths, in the sorted rows."""
+
+    event: np.ndarray  # (n,) bool, deaths first within each time
+    tie_time: np.ndarray  # (m,) the time of each distinct (stratum, time)
+    tie_start: np.ndarray  # (m,) first row of each distinct (stratum, time)
+    tie_of_row: np.ndarray  # (n,) int32: tie group of each row
+    strata_bounds: np.ndarray  # (s + 1,) tie-group offsets of the strata
+    death_ties: np.ndarray  # (g,) tie groups with deaths
+    deaths: np.ndarray  # (g,) their numbers of deaths
+    death_rows: np.ndarray  # rows that are deaths, the first rows of their tie group
+
+
+def _tie_structure(ts: np.ndarray, es: np.ndarray, ss: np.ndarray | None) -> _TieStructure:
+    """From sorted times, events and strata (None: a single stratum)."""
+    n = len(ts)
     new_tie = np.empty(n, dtype=bool)
     new_tie[0] = True
     np.not_equal(ts[1:], ts[:-1], out=new_tie[1:])
-    ss = np.zeros(1, dtype=np.intp)
-    if stratum.max() > 0:
-        ss = stratum[order]
+    if ss is not None:
         new_tie[1:] |= ss[1:] != ss[:-1]
     tie_start = np.flatnonzero(new_tie)
     tie_of_row: np.ndarray = np.cumsum(new_tie, dtype=np.int32 if n < 2**31 else np.int64)
     tie_of_row -= 1
     strata_bounds = (
         np.array([0, len(tie_start)])
-        if len(ss) == 1
+        if ss is None
         else np.searchsorted(ss[tie_start], np.arange(int(ss.max()) + 2))
     )
     death_rows = np.flatnonzero(es)
     death_tie = tie_of_row[death_rows]
     death_group_start = np.flatnonzero(np.diff(death_tie, prepend=death_tie.dtype.type(-1)))
-    death_ties = death_tie[death_group_start]
     deaths = np.diff(np.append(death_group_start, len(death_rows)))
-    death_weight = np.add.reduceat(ws[death_rows], death_group_start)
-    if ties == "efron":
-        term_weight, n_terms = death_weight / deaths, deaths
-    else:
-        term_weight, n_terms = death_weight, np.ones_like(deaths)
-    term_start = np.cumsum(n_terms) - n_terms
-    k = np.arange(int(n_terms.sum())) - np.repeat(term_start, n_terms)
-    term_fraction = k / np.repeat(deaths, n_terms) if ties == "efron" else np.zeros(len(k))
-    segments, segment_tie, segment_died = _segments(tie_start, len(ts), death_ties, deaths)
-    return CoxData(
-        x, ws, es, ts, order, tie_start, tie_of_row, strata_bounds, death_rows, segments,
-        segment_tie, segment_died, np.flatnonzero(np.diff(segment_tie, prepend=-1)), death_ties,
-        deaths, term_weight, term_start, term_fraction,
-        x @ (es.astype(np.float64) if weights is None else ws * es), weights is None,
+    return _TieStructure(
+        es, ts[tie_start], tie_start, tie_of_row, strata_bounds, death_tie[death_group_start],
+        deaths, death_rows,
     )  # fmt: skip
+
+
+def _whole_day_structure(day_key: np.ndarray) -> _TieStructure:
+    """The same from the unsorted keys day << 1 | censored: a count per key says it all.
+
+    Sorted, the keys are runs of equal values in increasing order, so every array here is a
+    repeat of per-key or per-day values: no pass over a million sorted rows looks anything up.
+    """
+    per_key = np.bincount(day_key)
+    keys = np.flatnonzero(per_key)
+    rows_of_key = per_key[keys]
+    day = keys >> 1
+    first_key = np.flatnonzero(np.diff(day, prepend=-1))  # of each day, ascending
+    rows_of_day = np.add.reduceat(rows_of_key, first_key)
+    tie_start = np.cumsum(rows_of_day) - rows_of_day
+    n, m = int(rows_of_day.sum()), len(first_key)
+    # A day's deaths are its key with the censored bit clear, which sorts first.
+    deaths_of_day = np.where(keys[first_key] & 1 == 0, rows_of_key[first_key], 0)
+    death_ties = np.flatnonzero(deaths_of_day)
+    deaths = deaths_of_day[death_ties]
+    before = np.cumsum(deaths) - deaths
+    death_rows = np.arange(int(deaths.sum())) + np.repeat(tie_start[death_ties] - before, deaths)
+    return _TieStructure(
+        np.repeat(keys & 1 == 0, rows_of_key),
+        day[first_key].astype(np.float64),
+        tie_start,
+        np.repeat(np.arange(m, dtype=np.int32 if n < 2**31 else np.int64), rows_of_day),
+        np.array([0, m]),
+        death_ties,
+        deaths,
+        death_rows,
+    )
+
+
+def linear_predictor(data: CoxData, beta: np.ndarray) -> np.ndarray:
+    """xβ of every sorted row."""
+    return np.einsum("i,ij->j", beta, data.x)  # see linear_combination
+
+
+def linear_combination(x: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Σ_j x[:, j]·weights[j] per covariate row.
+
+    einsum, not BLAS: OpenBLAS splits a long matrix-vector product over every core, and its
+    threads then spin, waiting for more, long enough to slow the two-core work that follows.
+    """
+    return np.einsum("ij,j->i", x, weights)
 
 
 def _sort_order(
@@ -150,11 +239,12 @@ def _sort_order(
     Small whole days take one radix pass over a 2-byte key, day << 1 | censored.
     """
     if stratum.max() == 0:
-        whole = time.astype(np.int64)
-        if whole.max() < 32768 and np.array_equal(whole, time):
-            key = (whole << 1).astype(np.uint16)
-            key += ~died
-            return np.argsort(key, kind="stable"), key
+        if time.max() < 32768:
+            day = time.astype(np.uint16)
+            if time.dtype.kind in "iu" or np.array_equal(day, time):
+                day <<= 1
+                day += ~died
+                return np.argsort(day, kind="stable"), day
         deaths_first = np.argsort(~died, kind="stable")
         return deaths_first[np.argsort(time[deaths_first], kind="stable")], None
     return np.lexsort((~died, time, stratum)), None
@@ -176,7 +266,7 @@ def _segments(
 
 def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     """Risk-set sums at every death time for coefficients beta."""
-    eta = beta @ data.x
+    eta = linear_predictor(data, beta)
     # A constant shift of the linear predictor leaves the partial likelihood unchanged; taking
     # the largest keeps exp() from overflowing for large coefficients.
     shift = float(eta.max())

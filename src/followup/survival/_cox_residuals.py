@@ -34,7 +34,7 @@ def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
     per_tie = np.zeros((len(data.tie_start), 1 + p))
     per_tie[data.death_ties, 0] = increment
     per_tie[data.death_ties, 1:] = weighted_mean
-    tie_size = np.diff(np.append(data.tie_start, len(data.time)))
+    tie_size = np.diff(np.append(data.tie_start, len(data.event)))
     cumulative = _cumsum_within_strata(per_tie, data.strata_bounds)
     hazard_so_far = np.repeat(cumulative[:, 0], tie_size)
     score = sums.risk / data.weights  # exp(xβ − shift): the shift cancels against the hazard

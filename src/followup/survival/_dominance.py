@@ -184,7 +184,10 @@ def _before_in_order(per_group: np.ndarray, group_order: np.ndarray) -> np.ndarr
 def _matrix_counts(packed: np.ndarray, bits: int) -> Counts:
     """Running lower and higher counts of one block (key << 1 | flag), in the matrix's order.
 
-    Returns the packed keys in that order with the counts; corrections are the caller's.
+    Returns the packed keys in that order with the counts; corrections are the caller's. The two
+    counts travel as the rows of one array, so that each pass is one numpy call for both: with
+    half the blocks on another core, calls this short spend much of their time handing over the
+    GIL, and fewer calls hand it over less.
     """
     n = len(packed)
     if bits == 0:  # every key is 0: nothing is lower or higher
@@ -192,53 +195,54 @@ def _matrix_counts(packed: np.ndarray, bits: int) -> Counts:
         return packed, zero, zero
     m = -(-n // 8) * 8  # whole 8-byte words for the running counts
     dtype = packed.dtype
-    current = np.empty(m, dtype=dtype)
+    current, moved_current = np.empty(m, dtype=dtype), np.empty(m, dtype=dtype)
     current[:n] = packed
     # Padding takes the highest key and no flag: always a 1, always last, never counted.
     current[n:] = (1 << (bits + 1)) - 2
-    lower, higher = np.zeros(m, dtype=dtype), np.zeros(m, dtype=dtype)
-    moved = [np.empty(m, dtype=dtype) for _ in range(3)]
-    one, mask, scratch = (np.empty(m, dtype=dtype) for _ in range(3))
-    zeros_before, flagged_before = np.empty(m, dtype=dtype), np.empty(m, dtype=dtype)
-    flags = np.empty(m, dtype=np.uint8)
+    # Rows: lower (0s before a 1) and higher (flagged 1s before a 0).
+    counts, moved_counts = np.zeros((2, m), dtype=dtype), np.empty((2, m), dtype=dtype)
+    running, mask, masked = (np.empty((2, m), dtype=dtype) for _ in range(3))
+    one, work = np.empty(m, dtype=dtype), np.empty(m, dtype=dtype)
+    flags = np.empty((2, m), dtype=np.uint8)
     words = _Words(m, dtype)
     position = np.arange(m, dtype=dtype)
     target = np.empty(m, dtype=np.intp)
+    zeros_before = running[0]
     for b in range(bits, 0, -1):  # bit b of the packed key is bit b − 1 of the key
         np.right_shift(current, b, out=one)
         one &= 1
-        np.bitwise_xor(one, 1, out=flags, casting="unsafe")
-        _running_count(flags, words, zeros_before)
-        zeros = int(zeros_before[-1]) + int(flags[-1])
-        np.bitwise_and(one, current, out=flags, casting="unsafe")  # flagged 1s
-        _running_count(flags, words, flagged_before)
-        np.negative(one, out=mask)  # all ones where the bit is 1
-        np.bitwise_and(zeros_before, mask, out=scratch)
-        lower += scratch
-        np.invert(mask, out=mask)
-        np.bitwise_and(flagged_before, mask, out=scratch)
-        higher += scratch
+        np.bitwise_xor(one, 1, out=flags[0], casting="unsafe")  # 0s
+        np.bitwise_and(one, current, out=flags[1], casting="unsafe")  # flagged 1s
+        _running_count(flags, words, running)
+        zeros = int(zeros_before[-1]) + int(flags[0, -1])
+        np.negative(one, out=mask[0])  # all ones where the bit is 1 ...
+        np.invert(mask[0], out=mask[1])  # ... and where it is 0
+        np.bitwise_and(running, mask, out=masked)
+        counts += masked
         if b == 1:
             break  # the last bit only counts: nothing after it needs the order
         # 0s go to their running count of 0s; 1s after all the 0s, in order.
-        np.subtract(position, zeros_before, out=scratch)
-        scratch += zeros
-        scratch -= zeros_before
-        scratch *= one
-        scratch += zeros_before
-        np.copyto(target, scratch)
-        for source, destination in zip((current, lower, higher), moved, strict=True):
-            destination[target] = source
-        (current, lower, higher), moved = moved, [current, lower, higher]
-    return current[:n], lower[:n], higher[:n]
+        np.subtract(position, zeros_before, out=work)
+        work += zeros
+        work -= zeros_before
+        work *= one
+        work += zeros_before
+        np.copyto(target, work)
+        moved_current[target] = current
+        for row, moved_row in zip(counts, moved_counts, strict=True):
+            moved_row[target] = row  # one row at a time: numpy indexes a later axis slowly
+        current, moved_current = moved_current, current
+        counts, moved_counts = moved_counts, counts
+    return current[:n], counts[0, :n], counts[1, :n]
 
 
 class _Words:
     """Scratch for running counts over 8-byte words, allocated once per block."""
 
     def __init__(self, m: int, dtype: np.dtype[Any] | type) -> None:
-        self.prefix, self.top = np.empty(m // 8, dtype=np.uint64), np.empty(m // 8, dtype=np.uint64)
-        self.totals, self.offsets = np.empty(m // 8, dtype=dtype), np.empty(m // 8, dtype=dtype)
+        shape = (2, m // 8)
+        self.prefix, self.top = np.empty(shape, dtype=np.uint64), np.empty(shape, dtype=np.uint64)
+        self.totals, self.offsets = np.empty(shape, dtype=dtype), np.empty(shape, dtype=dtype)
 
 
 _BYTE_ONES = np.uint64(0x0101010101010101)
@@ -246,23 +250,24 @@ _LITTLE_ENDIAN = sys.byteorder == "little"
 
 
 def _running_count(flags: np.ndarray, words: _Words, out: np.ndarray) -> None:
-    """out[i] = number of 1s in flags[:i], for 0/1 bytes, len(flags) a multiple of 8.
+    """Per row, out[i] = number of 1s in flags[:i], for 0/1 bytes, rows a multiple of 8 long.
 
     numpy's cumulative sum is a sequential loop at ~2 ns per element. Multiplying each 8-byte word
     by 0x0101…01 sums the prefixes of its bytes at once (none exceeds 8, so nothing carries), and
     only one value in eight goes through the sequential sum.
     """
     if not _LITTLE_ENDIAN:  # pragma: no cover - the byte trick assumes little-endian words
-        np.cumsum(flags, dtype=out.dtype, out=out)
+        np.cumsum(flags, axis=1, dtype=out.dtype, out=out)
         out -= flags
         return
     prefix = np.multiply(flags.view(np.uint64), _BYTE_ONES, out=words.prefix)
     np.right_shift(prefix, np.uint64(56), out=words.top)
     np.copyto(words.totals, words.top, casting="unsafe")
-    np.cumsum(words.totals, out=words.offsets)
+    np.cumsum(words.totals, axis=1, out=words.offsets)
     words.offsets -= words.totals
     prefix <<= np.uint64(8)  # each byte now sums the bytes before it
-    np.add(np.repeat(words.offsets, 8), prefix.view(np.uint8), out=out)
+    # Rows are contiguous: repeating the flat offsets repeats each row's (numpy's axis=1 is slow).
+    np.add(np.repeat(words.offsets.ravel(), 8).reshape(out.shape), prefix.view(np.uint8), out=out)
 
 
 def _weighted_blocks(
