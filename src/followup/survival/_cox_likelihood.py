@@ -49,6 +49,7 @@ class CoxData:
     term_start: np.ndarray  # (g,) first Efron term of each death time
     term_fraction: np.ndarray  # (terms,) q = k/d, the share of the deaths' risk removed
     weighted_death_x: np.ndarray  # (p,) Σ w·x over events
+    reach: np.ndarray  # (p,) max |x| of each centred covariate: |xβ| ≤ reach·|β|
     unit_weights: bool  # every row weighs one (weights is then a read-only broadcast one)
 
     @property
@@ -66,8 +67,8 @@ class CoxData:
 class RiskSetSums:
     """Per death time: risk-set and death sums, and Efron's scalar sums over its terms."""
 
+    beta: np.ndarray  # the coefficients these sums are for
     shift: float  # the linear predictor was shifted by this to keep exp() finite
-    risk: np.ndarray  # (n,) w·exp(xβ − shift)
     at_risk: np.ndarray  # (g, k) R: Σ over the risk set of r·(1, x, x xᵀ)
     dying: np.ndarray  # (g, k) D: the same over the time's deaths
     inverse: np.ndarray  # (g,) Σ_k 1/den_k
@@ -141,6 +142,7 @@ def prepare(
         np.flatnonzero(np.diff(segment_tie, prepend=-1)), death_ties, deaths, term_weight,
         term_start, term_fraction,
         linear_combination(x, es if weights is None else ws * es),
+        np.maximum(x.max(axis=1), -x.min(axis=1)),
         weights is None,
     )  # fmt: skip
 
@@ -266,15 +268,21 @@ def _segments(
 
 def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     """Risk-set sums at every death time for coefficients beta."""
-    eta = linear_predictor(data, beta)
-    # A constant shift of the linear predictor leaves the partial likelihood unchanged; taking
-    # the largest keeps exp() from overflowing for large coefficients.
-    shift = float(eta.max())
+    # A constant shift of the linear predictor leaves the partial likelihood unchanged; one at
+    # least the largest xβ keeps exp() from overflowing for large coefficients. The bound
+    # reach·|β| needs no pass over the rows, so xβ is formed chunk by chunk in cache; it is used
+    # while every exp(xβ − shift) stays far above underflow, else the exact maximum.
+    bound = float(data.reach @ np.abs(beta))
+    eta = None
+    if bound <= _SAFE_SHIFT:
+        shift = bound
+    else:
+        eta = linear_predictor(data, beta)
+        shift = float(eta.max())
     parts = np.empty((len(data.segments), 1 + len(beta) * (len(beta) + 3) // 2))
     # One core: in cache-sized chunks this is fast enough that a second core, sharing the memory
     # bandwidth, measured no faster.
-    _segment_sums(data, eta, shift, parts)
-    risk = eta  # _segment_sums turned eta into w·exp(eta − shift) in place
+    _segment_sums(data, beta, shift, eta, parts)
     at_time = np.add.reduceat(parts, data.tie_first_segment, axis=0)
     dying_all = np.zeros_like(at_time)
     dying_all[data.segment_tie[data.segment_died]] = parts[data.segment_died]
@@ -282,72 +290,86 @@ def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     dying = dying_all[data.death_ties]
     efron = _efron_sums(data, from_time_on[:, 0], dying[:, 0])
     return RiskSetSums(
-        shift, risk, from_time_on, dying, efron[:, 0], efron[:, 1], efron[:, 2:5], efron[:, 5]
+        beta, shift, from_time_on, dying, efron[:, 0], efron[:, 1], efron[:, 2:5], efron[:, 5]
     )
+
+
+# exp(xβ − shift) ≥ e^(−2·300): normal doubles, and the shift costs the log-likelihood at most
+# two of its sixteen digits.
+_SAFE_SHIFT = 300.0
 
 
 def _efron_sums(data: CoxData, at_risk: np.ndarray, dying: np.ndarray) -> np.ndarray:
     """Per death time, over its terms: Σ 1/den, Σ q/den, Σ q^j/den² (j = 0, 1, 2), Σ log den.
 
-    In chunks of whole death times, so that the per-term temporaries stay in cache.
+    In chunks of whole death times, so that the per-term values stay in cache; they are the rows
+    of one array, so one reduceat sums them all.
     """
     n_terms = n_terms_of(data)
     q, term_start = data.term_fraction, data.term_start
     out = np.empty((len(term_start), 6))
+    terms = np.empty((6, _CHUNK_ROWS))
     lo = 0
     while lo < len(term_start):
         first = int(term_start[lo])
         hi = max(int(np.searchsorted(term_start, first + _CHUNK_ROWS)), lo + 1)
         last = int(term_start[hi]) if hi < len(term_start) else len(q)
-        counts, starts = n_terms[lo:hi], term_start[lo:hi] - first
-        fraction = q[first:last]
-        denominator = np.repeat(at_risk[lo:hi], counts) - fraction * np.repeat(dying[lo:hi], counts)
-        inverse = 1.0 / denominator
-        block = out[lo:hi]
-        block[:, 0] = np.add.reduceat(inverse, starts)
-        inverse_q = fraction * inverse
-        block[:, 1] = np.add.reduceat(inverse_q, starts)
-        inverse *= inverse
-        block[:, 2] = np.add.reduceat(inverse, starts)
-        inverse *= fraction
-        block[:, 3] = np.add.reduceat(inverse, starts)
-        inverse *= fraction
-        block[:, 4] = np.add.reduceat(inverse, starts)
-        block[:, 5] = np.add.reduceat(np.log(denominator, out=denominator), starts)
+        if last - first > terms.shape[1]:  # one death time with more deaths than a chunk
+            terms = np.empty((6, last - first))
+        inverse, inverse_q, inverse2, inverse2_q, inverse2_q2, log = terms[:, : last - first]
+        counts, fraction = n_terms[lo:hi], q[first:last]
+        denominator = log  # R₀ − q·D₀, its log taken last
+        np.multiply(fraction, np.repeat(dying[lo:hi], counts), out=denominator)
+        np.subtract(np.repeat(at_risk[lo:hi], counts), denominator, out=denominator)
+        np.divide(1.0, denominator, out=inverse)
+        np.multiply(fraction, inverse, out=inverse_q)
+        np.multiply(inverse, inverse, out=inverse2)
+        np.multiply(inverse2, fraction, out=inverse2_q)
+        np.multiply(inverse2_q, fraction, out=inverse2_q2)
+        np.log(denominator, out=log)
+        out[lo:hi] = np.add.reduceat(terms[:, : last - first], term_start[lo:hi] - first, axis=1).T
         lo = hi
     return out
 
 
-def _segment_sums(data: CoxData, eta: np.ndarray, shift: float, parts: np.ndarray) -> None:
-    """Fill parts with each (time, died) segment's sums of r, r·x and r·x·xᵀ.
+def _segment_sums(
+    data: CoxData, beta: np.ndarray, shift: float, eta: np.ndarray | None, parts: np.ndarray
+) -> None:
+    """Fill parts with each (time, died) segment's sums of r, r·x and r·x·xᵀ, r = w·exp(xβ − shift).
 
-    Turns eta into r = w·exp(eta − shift) in place, in chunks of whole segments small enough that
-    every product stays in cache: whole-length products would make this memory-bound.
+    In chunks of whole segments small enough that every product stays in cache: whole-length
+    products would make this memory-bound. Each chunk's terms are the rows of one array, so one
+    reduceat sums them all; xβ comes from eta if given, else is formed per chunk.
     """
     segments = data.segments
-    n = len(eta)
-    pairs = list(zip(*np.triu_indices(data.n_covariates), strict=True))
+    n = data.x.shape[1]
+    p = data.n_covariates
+    # Rows of the terms: r, r·x_i, then r·x_i·x_j for j ≥ i in np.triu_indices order.
+    product_rows = np.cumsum([1 + p] + [p - i for i in range(p)])
+    terms = np.empty((len(parts[0]), _CHUNK_ROWS))
     lo = 0
     while lo < len(segments):
         row_lo = int(segments[lo])
         hi = max(int(np.searchsorted(segments, row_lo + _CHUNK_ROWS)), lo + 1)
         row_hi = int(segments[hi]) if hi < len(segments) else n
-        starts = segments[lo:hi] - row_lo
-        risk = eta[row_lo:row_hi]
+        if row_hi - row_lo > terms.shape[1]:  # one segment longer than a chunk
+            terms = np.empty((len(parts[0]), row_hi - row_lo))
+        chunk = terms[:, : row_hi - row_lo]
+        x = data.x[:, row_lo:row_hi]
+        risk, weighted_x = chunk[0], chunk[1 : 1 + p]
+        if eta is None:  # the rows of x·β, summed: two calls, where einsum's loop order is slow
+            np.multiply(x, beta[:, None], out=weighted_x)
+            np.sum(weighted_x, axis=0, out=risk)
+        else:
+            risk[:] = eta[row_lo:row_hi]
         risk -= shift
         np.exp(risk, out=risk)
         if not data.unit_weights:
             risk *= data.weights[row_lo:row_hi]
-        x = data.x[:, row_lo:row_hi]
-        weighted_x = x * risk
-        block = parts[lo:hi]
-        block[:, 0] = np.add.reduceat(risk, starts)
-        for column, row in enumerate(weighted_x, start=1):
-            block[:, column] = np.add.reduceat(row, starts)
-        product = np.empty_like(risk)
-        for column, (i, j) in enumerate(pairs, start=1 + len(x)):
-            np.multiply(weighted_x[i], x[j], out=product)
-            block[:, column] = np.add.reduceat(product, starts)
+        np.multiply(x, risk, out=weighted_x)
+        for i in range(p):
+            np.multiply(weighted_x[i], x[i:], out=chunk[product_rows[i] : product_rows[i + 1]])
+        parts[lo:hi] = np.add.reduceat(chunk, segments[lo:hi] - row_lo, axis=1).T
         lo = hi
 
 

@@ -12,7 +12,7 @@ import itertools
 
 import numpy as np
 
-from followup.survival._cox_likelihood import CoxData, RiskSetSums, term_means
+from followup.survival._cox_likelihood import CoxData, RiskSetSums, linear_predictor, term_means
 
 
 def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
@@ -37,7 +37,8 @@ def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
     tie_size = np.diff(np.append(data.tie_start, len(data.event)))
     cumulative = _cumsum_within_strata(per_tie, data.strata_bounds)
     hazard_so_far = np.repeat(cumulative[:, 0], tie_size)
-    score = sums.risk / data.weights  # exp(xβ − shift): the shift cancels against the hazard
+    # exp(xβ − shift): the shift cancels against the hazard's
+    score = np.exp(linear_predictor(data, sums.beta) - sums.shift)
     rows = data.death_rows
     group = np.repeat(np.arange(len(data.deaths)), data.deaths)
     residual = np.empty((p, len(score)))
