@@ -82,10 +82,16 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
         if hi == lo:
             continue  # a stratum code with no rows
         rows = slice(int(lo), int(hi))
+        # A time key that encodes "still at risk": with T the rank of time from the latest
+        # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly
+        # when key_j < key_i (later times, or censored at the same time). Its low bit is the
+        # event flag.
         tie = data.tie_of_row[rows]
-        latest_first = (tie[-1] - tie).astype(np.int64)
-        counts = _stratum_counts(latest_first, data.event[rows], data.weights[rows], score[rows])
-        parts.append(counts)
+        key = tie[-1] - tie if hi - lo < 2**30 else tie[-1] - tie.astype(np.int64)
+        key <<= 1
+        key += data.event[rows]
+        unit = data.unit_weights or bool(np.all(data.weights[rows] == 1))
+        parts.append(_stratum_counts(key, data.event[rows], data.weights[rows], score[rows], unit))
     # Counts are in R's orientation before coxph's reverse=TRUE: "higher" means the other subject
     # of an event's pair scores higher. Higher risk should fail first, hence the reversal.
     above, below, ties, tied_time, tied_both = np.sum([part.totals for part in parts], axis=0)
@@ -107,18 +113,12 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
 
 
 def _stratum_counts(
-    latest_first: np.ndarray, event: np.ndarray, weights: np.ndarray, score: np.ndarray
+    key: np.ndarray, event: np.ndarray, weights: np.ndarray, score: np.ndarray, unit: bool
 ) -> _Influence | _InfluenceMoments:
     """The stratum's influence terms (with unit weights and no tied scores, their exact sums).
 
-    Also the stratum's pair totals.
+    Also the stratum's pair totals. key is 2·(time rank from the latest) + event.
     """
-    # A time key that encodes "still at risk": with T the rank of time from the latest
-    # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly when
-    # key_j < key_i (later times, or censored at the same time). Its low bit is the event flag.
-    key: np.ndarray = 2 * latest_first.astype(np.int32 if len(latest_first) < 2**30 else np.int64)
-    key += event.astype(key.dtype)
-    unit = bool(np.all(weights == 1))
     # In risk-score order, among equal scores the higher key first, so that "earlier" never
     # pairs two equal scores the wrong way round for the lower-key count (the other count is
     # corrected for ties below). Everything after this stays in that order.
@@ -250,28 +250,33 @@ def score_order_and_ties(score: np.ndarray, key: np.ndarray) -> tuple[np.ndarray
     Several times faster than np.argsort.
     """
     n = len(score)
-    signed = (score + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0, a tie with it
+    packed = np.add(score, 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0, a tie with it
     # Flip every bit of a negative number and only the sign bit of a positive one: the
-    # arithmetic shift spreads the sign over the word.
-    packed = signed >> 63
-    packed |= np.int64(-(1 << 63))
-    packed ^= signed
+    # arithmetic shift spreads the sign over the word. (At a million scores every fresh array
+    # costs its page faults, so one spare array serves three purposes below.)
+    spare = np.right_shift(packed, 63)
+    spare |= np.int64(-(1 << 63))
+    packed ^= spare
     packed = packed.view(np.uint64)
     index_bits = np.uint64(max(1, (n - 1).bit_length()))
     low = (np.uint64(1) << index_bits) - np.uint64(1)
     packed &= ~low
     packed |= np.arange(n, dtype=np.uint64)
     packed.sort()
-    order = (packed & low).view(np.int64).astype(np.intp, copy=False)
-    top = packed >> index_bits
-    collide = np.flatnonzero(top[1:] == top[:-1])
+    # Neighbours collide when they differ only in the index bits.
+    neighbours = spare.view(np.uint64)[: n - 1]
+    np.bitwise_xor(packed[1:], packed[:-1], out=neighbours)
+    collide = np.flatnonzero(neighbours <= low)
+    order = spare  # int64 indices
+    np.bitwise_and(packed, low, out=spare.view(np.uint64))
     if len(collide) == 0:
         return order, False
     in_run = np.zeros(n, dtype=bool)
     in_run[collide] = True
     in_run[collide + 1] = True
     positions = np.flatnonzero(in_run)
-    run = np.cumsum(np.concatenate(([True], top[positions][1:] != top[positions][:-1])))
+    top = packed[positions] >> index_bits
+    run = np.cumsum(np.concatenate(([True], top[1:] != top[:-1])))
     members = order[positions]
     order[positions] = members[np.lexsort((-key[members], score[members], run))]
     in_order = score[order[positions]]

@@ -157,20 +157,27 @@ def _matrix_corrections(per_key: np.ndarray, flagged_per_key: np.ndarray, bits: 
     """Per block and key: what the running counts add to the true lower and higher counts.
 
     At each bit, an element's running count also takes in the 0s (or flagged 1s) of every group
-    that the matrix has put before the element's own group.
+    that the matrix has put before the element's own group. The sum over bits is built from the
+    top bit down as a table over ever longer key prefixes, each level doubling it.
     """
     n_blocks, size = per_key.shape
-    corrections = np.zeros((2, n_blocks, size), dtype=np.int64)
-    lower, higher = corrections
+    # Cumulative counts over keys, from 0: any key range's count is a difference of two.
+    cumulative = np.zeros((2, n_blocks, size + 1), dtype=np.int64)
+    np.cumsum(per_key, axis=1, out=cumulative[0, :, 1:])
+    np.cumsum(flagged_per_key, axis=1, out=cumulative[1, :, 1:])
+    lower = higher = np.zeros((n_blocks, 1), dtype=np.int64)  # per prefix of the key's top bits
     group_order = np.zeros(1, dtype=np.intp)  # the groups, in the order the matrix has them
     for b in range(bits - 1, -1, -1):
-        shape = (n_blocks, size >> (b + 1), 2, 1 << b)  # block, group (higher bits), bit, rest
-        zeros = per_key.reshape(shape)[:, :, 0, :].sum(axis=2)
-        flagged_ones = flagged_per_key.reshape(shape)[:, :, 1, :].sum(axis=2)
-        lower.reshape(shape)[:, :, 1, :] += _before_in_order(zeros, group_order)[:, :, None]
-        higher.reshape(shape)[:, :, 0, :] += _before_in_order(flagged_ones, group_order)[:, :, None]
+        span, half = 2 << b, 1 << b  # a group of keys sharing the bits above b, and its 0 half
+        groups = size // span
+        start, middle, end = (cumulative[:, :, i::span][:, :, :groups] for i in (0, half, span))
+        zeros = _before_in_order(middle[0] - start[0], group_order)
+        flagged_ones = _before_in_order(end[1] - middle[1], group_order)
+        # A 1 at bit b takes the 0s before its group into its lower count; a 0 the flagged 1s.
+        lower = np.stack((lower, lower + zeros), axis=2).reshape(n_blocks, -1)
+        higher = np.stack((higher + flagged_ones, higher), axis=2).reshape(n_blocks, -1)
         group_order = np.concatenate((2 * group_order, 2 * group_order + 1))
-    return corrections
+    return np.stack((lower, higher))
 
 
 def _before_in_order(per_group: np.ndarray, group_order: np.ndarray) -> np.ndarray:
