@@ -16,7 +16,11 @@ from fractions import Fraction
 import numpy as np
 
 from followup.survival._cox_likelihood import CoxData
-from followup.survival._dominance import earlier_counts_reduced, earlier_lower_and_higher
+from followup.survival._dominance import (
+    BlockCounts,
+    earlier_counts_reduced,
+    earlier_lower_and_higher,
+)
 
 
 @dataclass(frozen=True)
@@ -193,51 +197,53 @@ def _unit_moments(key: np.ndarray) -> _InfluenceMoments:
     """Unit weights and no tied scores, keys in risk-score order: everything in whole numbers.
 
     The same terms as the weighted path, summed block by block where the dominance counts are
-    solved, so no per-subject array outlives its block.
+    solved, so no per-subject array outlives its block. Of a subject's terms, comparable pairs
+    depend on its key alone, and signed pairs on its key plus its own counts: the key's part goes
+    into a table, so only the counts' part is a pass over the block.
     """
+    n = len(key)
     per_key = np.bincount(key)
-    events_per_key = per_key * (np.arange(len(per_key)) & 1)
-    below = np.cumsum(per_key) - per_key
-    above = events_per_key.sum() - np.cumsum(events_per_key)
+    is_event = np.arange(len(per_key)) & 1
+    below = np.cumsum(per_key) - per_key  # risk set: everyone with a lower key
+    above = (per_key * is_event).sum() - np.cumsum(per_key * is_event)  # events after
+    comparable = is_event * below + above  # an event's risk set, plus the events after it
+    events_per_key = per_key * is_event
     tied_time = int(events_per_key @ (events_per_key - 1)) // 2
 
-    def sums(keys: np.ndarray, lower: np.ndarray, higher: np.ndarray) -> list[int]:
-        # lower: an event's risk-set members scoring lower; higher: as a member, events after it
-        # scoring lower (the solver's orientation). In place: the block's arrays are its own.
-        event = keys & 1
-        risk_set, events_after = below[keys], above[keys]
-        lower_total, risk_total = int(lower @ event), int(risk_set @ event)
-        as_event = lower  # higher − lower of the risk set, for events
-        as_event *= -2
-        as_event += risk_set
-        as_event *= event
-        signed = higher
-        signed *= 2
-        signed -= events_after
-        signed += as_event
-        comparable = risk_set
-        comparable *= event
-        comparable += events_after
-        return [
-            risk_total - lower_total,
+    def sums(counts: BlockCounts) -> tuple[int, int, int]:
+        # lower: an event's risk-set members scoring lower; higher: as a member, the events after
+        # it scoring lower (the solver's orientation). signed = higher − lower of an event's risk
+        # set, plus 2·(as member, lower) − events after: with both counts split into a per-key
+        # and a per-element part, the per-key parts of signed form one table.
+        keys_size = len(per_key)
+        lower_of_key = counts.lower_of_key[:keys_size]
+        signed_of_key = 2 * counts.higher_of_key[:keys_size] - above
+        signed_of_key += is_event * (below - 2 * lower_of_key)
+        keys, event = counts.keys, counts.packed & 1
+        own_lower = counts.lower_extra * event
+        signed = signed_of_key[keys]
+        twice = counts.higher_extra - own_lower
+        twice <<= 1
+        signed += twice
+        lower_total = int(own_lower.sum(dtype=np.int64))
+        lower_total += int((is_event * lower_of_key) @ counts.elements_of_key[:keys_size])
+        return (
             lower_total,
-            _exact_dot(signed, signed),
-            _exact_dot(signed, comparable),
-            _exact_dot(comparable, comparable),
-        ]
+            _exact_dot(signed, signed, 9 * n * n),
+            _exact_dot(signed, comparable[keys], 6 * n * n),
+        )
 
     blocks = earlier_counts_reduced(key, (key & 1).astype(bool), sums)
-    higher_total, lower_total, signed2, cross, comparable2 = (
-        sum(column) for column in zip(*blocks, strict=True)
-    )
-    totals = np.array([higher_total, lower_total, 0, tied_time, 0], dtype=np.float64)
+    lower_total, signed2, cross = (sum(column) for column in zip(*blocks, strict=True))
+    risk_total = int(events_per_key @ below)
+    comparable2 = int((per_key * comparable) @ comparable)
+    totals = np.array([risk_total - lower_total, lower_total, 0, tied_time, 0], dtype=np.float64)
     return _InfluenceMoments(signed2, cross, comparable2, totals)
 
 
-def _exact_dot(a: np.ndarray, b: np.ndarray) -> int:
-    """Σ a·b of integer arrays, in int64 chunks too short to overflow, as a Python int."""
-    bound = max(int(a.max()), -int(a.min()), 1) * max(int(b.max()), -int(b.min()), 1)
-    chunk = max(1, (2**63 - 1) // bound)
+def _exact_dot(a: np.ndarray, b: np.ndarray, bound: int) -> int:
+    """Σ a·b of int64 arrays whose products are at most bound, in chunks too short to overflow."""
+    chunk = max(1, (2**63 - 1) // max(bound, 1))
     return sum(int(a[i : i + chunk] @ b[i : i + chunk]) for i in range(0, len(a), chunk))
 
 

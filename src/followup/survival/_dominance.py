@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -50,6 +51,36 @@ def earlier_lower_and_higher(
     return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
 
 
+@dataclass(frozen=True)
+class BlockCounts:
+    """One block's unit-weight counts in the solver's order, as a per-key and a per-element part.
+
+    Element i, with key keys[i], has lower = lower_of_key[keys[i]] + lower_extra[i], and likewise
+    higher. A caller summing functions of the key and the counts can fold the per-key part into
+    its own per-key tables and save two passes over the block.
+    """
+
+    packed: np.ndarray  # key << 1 | flag of each element
+    lower_extra: np.ndarray
+    higher_extra: np.ndarray
+    lower_of_key: np.ndarray  # int64, indexed by key
+    higher_of_key: np.ndarray
+    elements_of_key: np.ndarray  # how many of the block's elements have each key
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Each element's key."""
+        return self.packed >> 1
+
+    def lower(self) -> np.ndarray:
+        """Each element's weight of earlier elements with a lower key."""
+        return self.lower_of_key[self.keys] + self.lower_extra
+
+    def higher(self) -> np.ndarray:
+        """Each element's weight of earlier flagged elements with a higher key."""
+        return self.higher_of_key[self.keys] + self.higher_extra
+
+
 def earlier_counts_in_any_order(key: np.ndarray, flagged: np.ndarray) -> Counts:
     """The same counts for unit weights, in an order of the solver's choosing, with each key.
 
@@ -58,22 +89,22 @@ def earlier_counts_in_any_order(key: np.ndarray, flagged: np.ndarray) -> Counts:
     """
     if len(key) == 0:
         return key, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    parts = _unit_blocks(key, flagged, lambda block, counts: counts)
+    parts = _unit_blocks(key, flagged, lambda block, c: (c.keys, c.lower(), c.higher()))
     keys, lower, higher = (np.concatenate(column) for column in zip(*parts, strict=True))
     return keys, lower, higher
 
 
 def earlier_counts_reduced(
-    key: np.ndarray, flagged: np.ndarray, reduce: Callable[[np.ndarray, np.ndarray, np.ndarray], T]
+    key: np.ndarray, flagged: np.ndarray, reduce: Callable[[BlockCounts], T]
 ) -> list[T]:
-    """reduce(keys, lower, higher) of each block's unit-weight counts (int64), in any order.
+    """reduce(counts) of each block's unit-weight counts, in any order.
 
     The reduction runs where the block was solved, while its counts are still in cache, so the
     counts of a whole sequence never exist at once.
     """
     if len(key) == 0:
         return []
-    return _unit_blocks(key, flagged, lambda block, counts: reduce(*counts))
+    return _unit_blocks(key, flagged, lambda block, counts: reduce(counts))
 
 
 _BLOCK = 1 << 17
@@ -102,7 +133,7 @@ def _earlier_blocks(lower_per_key: np.ndarray, higher_per_key: np.ndarray) -> np
 
 
 def _unit_blocks(
-    key: np.ndarray, flagged: np.ndarray, finish: Callable[[slice, Counts], T]
+    key: np.ndarray, flagged: np.ndarray, finish: Callable[[slice, BlockCounts], T]
 ) -> list[T]:
     """Each block's counts through the wavelet matrix, with the pairs across blocks added."""
     n = len(key)
@@ -121,24 +152,25 @@ def _unit_blocks(
     def run(b: int) -> T:
         block = bounds[b]
         arranged, lower, higher = _matrix_counts(packed[block], bits)
-        keys = arranged >> 1
-        return finish(block, (keys, lower + tables[0, b][keys], higher + tables[1, b][keys]))
+        counts = BlockCounts(arranged, lower, higher, tables[0, b], tables[1, b], per_key[b])
+        return finish(block, counts)
 
     return _on_cores(run, len(bounds), n)
 
 
-def _in_sequence_order(key: np.ndarray) -> Callable[[slice, Counts], tuple[np.ndarray, np.ndarray]]:
+def _in_sequence_order(
+    key: np.ndarray,
+) -> Callable[[slice, BlockCounts], tuple[np.ndarray, np.ndarray]]:
     """Put a block's counts back in sequence order, as floats."""
     bits = int(key.max()).bit_length()
     # The matrix leaves a block sorted stably by the bits of key >> 1, lowest bit most significant.
     reversed_bits = _bit_reversal(max(bits - 1, 0))
 
-    def finish(block: slice, counts: Counts) -> tuple[np.ndarray, np.ndarray]:
-        _, lower, higher = counts
+    def finish(block: slice, counts: BlockCounts) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(_narrow(reversed_bits[key[block] >> 1]), kind="stable")
         in_order = np.empty((2, len(order)))
-        in_order[0, order] = lower
-        in_order[1, order] = higher
+        in_order[0, order] = counts.lower()
+        in_order[1, order] = counts.higher()
         return in_order[0], in_order[1]
 
     return finish
