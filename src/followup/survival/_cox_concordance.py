@@ -82,10 +82,14 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
     n = len(score)
     parts = []
     row_bounds = np.append(data.tie_start, n)[data.strata_bounds]
-    for lo, hi in itertools.pairwise(row_bounds):
+    tie_size = np.diff(np.append(data.tie_start, n))
+    tie_deaths = np.zeros(len(data.tie_start), dtype=np.int64)
+    tie_deaths[data.death_ties] = data.deaths
+    for s, (lo, hi) in enumerate(itertools.pairwise(row_bounds)):
         if hi == lo:
             continue  # a stratum code with no rows
         rows = slice(int(lo), int(hi))
+        ties = slice(int(data.strata_bounds[s]), int(data.strata_bounds[s + 1]))
         # A time key that encodes "still at risk": with T the rank of time from the latest
         # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly
         # when key_j < key_i (later times, or censored at the same time). Its low bit is the
@@ -95,7 +99,12 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
         key <<= 1
         key += data.event[rows]
         unit = data.unit_weights or bool(np.all(data.weights[rows] == 1))
-        parts.append(_stratum_counts(key, data.event[rows], data.weights[rows], score[rows], unit))
+        # Rows per key, from the tie groups (latest first): censored at 2T, deaths at 2T + 1.
+        per_key = np.stack((tie_size[ties] - tie_deaths[ties], tie_deaths[ties]), axis=1)[::-1]
+        per_key = per_key.ravel()[: int(key[0]) + 1]  # the earliest time has the largest key
+        parts.append(
+            _stratum_counts(key, data.event[rows], data.weights[rows], score[rows], unit, per_key)
+        )
     # Counts are in R's orientation before coxph's reverse=TRUE: "higher" means the other subject
     # of an event's pair scores higher. Higher risk should fail first, hence the reversal.
     above, below, ties, tied_time, tied_both = np.sum([part.totals for part in parts], axis=0)
@@ -117,18 +126,25 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
 
 
 def _stratum_counts(
-    key: np.ndarray, event: np.ndarray, weights: np.ndarray, score: np.ndarray, unit: bool
+    key: np.ndarray,
+    event: np.ndarray,
+    weights: np.ndarray,
+    score: np.ndarray,
+    unit: bool,
+    rows_per_key: np.ndarray,
 ) -> _Influence | _InfluenceMoments:
     """The stratum's influence terms (with unit weights and no tied scores, their exact sums).
 
-    Also the stratum's pair totals. key is 2·(time rank from the latest) + event.
+    Also the stratum's pair totals. key is 2·(time rank from the latest) + event, in time order.
     """
     # In risk-score order, among equal scores the higher key first, so that "earlier" never
     # pairs two equal scores the wrong way round for the lower-key count (the other count is
     # corrected for ties below). Everything after this stays in that order.
     order, ties = score_order_and_ties(score, key)
     if unit and not ties:
-        return _unit_moments(key[order])
+        packed = key << 1  # the dominance counts' key << 1 | flag, the flag being the event
+        packed |= event
+        return _unit_moments(packed[order], rows_per_key)
     # Per time key: the risk set is everyone with a lower key, the events after a subject all
     # events with a higher key.
     per_key: np.ndarray
@@ -193,16 +209,15 @@ def _stratum_counts(
     return _Influence(signed, comparable, sorted_weights, totals)
 
 
-def _unit_moments(key: np.ndarray) -> _InfluenceMoments:
-    """Unit weights and no tied scores, keys in risk-score order: everything in whole numbers.
+def _unit_moments(packed: np.ndarray, per_key: np.ndarray) -> _InfluenceMoments:
+    """Unit weights and no tied scores, key << 1 | event in risk-score order: all whole numbers.
 
     The same terms as the weighted path, summed block by block where the dominance counts are
     solved, so no per-subject array outlives its block. Of a subject's terms, comparable pairs
     depend on its key alone, and signed pairs on its key plus its own counts: the key's part goes
     into a table, so only the counts' part is a pass over the block.
     """
-    n = len(key)
-    per_key = np.bincount(key)
+    n = len(packed)
     is_event = np.arange(len(per_key)) & 1
     below = np.cumsum(per_key) - per_key  # risk set: everyone with a lower key
     above = (per_key * is_event).sum() - np.cumsum(per_key * is_event)  # events after
@@ -233,7 +248,7 @@ def _unit_moments(key: np.ndarray) -> _InfluenceMoments:
             _exact_dot(signed, comparable[keys], 6 * n * n),
         )
 
-    blocks = earlier_counts_reduced(key, (key & 1).astype(bool), sums)
+    blocks = earlier_counts_reduced(packed, sums)
     lower_total, signed2, cross = (sum(column) for column in zip(*blocks, strict=True))
     risk_total = int(events_per_key @ below)
     comparable2 = int((per_key * comparable) @ comparable)

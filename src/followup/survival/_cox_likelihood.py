@@ -130,8 +130,8 @@ def prepare(
     term_start = np.cumsum(n_terms) - n_terms
     if ties == "efron":  # q = k/d for the k-th of d deaths; in place, it is a million terms
         term_fraction = np.arange(int(n_terms.sum()), dtype=np.float64)
-        term_fraction -= np.repeat(term_start, n_terms)
-        term_fraction /= np.repeat(deaths, n_terms)
+        term_fraction -= np.repeat(term_start.astype(np.float64), n_terms)
+        term_fraction /= np.repeat(deaths.astype(np.float64), n_terms)
     else:
         term_fraction = np.zeros(len(deaths))
     segments, segment_tie, segment_died = _segments(tie_start, n, death_ties, deaths)

@@ -44,7 +44,7 @@ def earlier_lower_and_higher(
     if len(key) == 0:
         return np.zeros(0), np.zeros(0)
     if lower_weight is None and higher_weight.dtype == bool:
-        parts = _unit_blocks(key, higher_weight, _in_sequence_order(key))
+        parts = _unit_blocks(_packed(key, higher_weight), _in_sequence_order(key))
     else:
         lower_w = np.ones(len(key)) if lower_weight is None else lower_weight.astype(np.float64)
         parts = _weighted_blocks(key, lower_w, higher_weight.astype(np.float64))
@@ -89,22 +89,20 @@ def earlier_counts_in_any_order(key: np.ndarray, flagged: np.ndarray) -> Counts:
     """
     if len(key) == 0:
         return key, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    parts = _unit_blocks(key, flagged, lambda block, c: (c.keys, c.lower(), c.higher()))
+    parts = _unit_blocks(_packed(key, flagged), lambda block, c: (c.keys, c.lower(), c.higher()))
     keys, lower, higher = (np.concatenate(column) for column in zip(*parts, strict=True))
     return keys, lower, higher
 
 
-def earlier_counts_reduced(
-    key: np.ndarray, flagged: np.ndarray, reduce: Callable[[BlockCounts], T]
-) -> list[T]:
-    """reduce(counts) of each block's unit-weight counts, in any order.
+def earlier_counts_reduced(packed: np.ndarray, reduce: Callable[[BlockCounts], T]) -> list[T]:
+    """reduce(counts) of each block's unit-weight counts, in any order; packed = key << 1 | flag.
 
     The reduction runs where the block was solved, while its counts are still in cache, so the
     counts of a whole sequence never exist at once.
     """
-    if len(key) == 0:
+    if len(packed) == 0:
         return []
-    return _unit_blocks(key, flagged, lambda block, counts: reduce(counts))
+    return _unit_blocks(packed, lambda block, counts: reduce(counts))
 
 
 _BLOCK = 1 << 17
@@ -132,16 +130,18 @@ def _earlier_blocks(lower_per_key: np.ndarray, higher_per_key: np.ndarray) -> np
     return np.cumsum(both, axis=1) - both
 
 
-def _unit_blocks(
-    key: np.ndarray, flagged: np.ndarray, finish: Callable[[slice, BlockCounts], T]
-) -> list[T]:
-    """Each block's counts through the wavelet matrix, with the pairs across blocks added."""
-    n = len(key)
-    bits = int(key.max()).bit_length()
-    dtype = np.int32 if bits < 30 else np.int64
-    packed: np.ndarray = key.astype(dtype)
+def _packed(key: np.ndarray, flagged: np.ndarray) -> np.ndarray:
+    """key << 1 | flag, in int32 when it fits."""
+    packed: np.ndarray = key.astype(np.int32 if int(key.max()) < 2**30 else np.int64)
     packed <<= 1
     packed |= flagged
+    return packed
+
+
+def _unit_blocks(packed: np.ndarray, finish: Callable[[slice, BlockCounts], T]) -> list[T]:
+    """Each block's counts through the wavelet matrix (packed = key << 1 | flag)."""
+    n = len(packed)
+    bits = (int(packed.max()) >> 1).bit_length()
     bounds = _bounds(n)
     size = 1 << bits
     histogram = np.stack([np.bincount(packed[block], minlength=2 * size) for block in bounds])
