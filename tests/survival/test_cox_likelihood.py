@@ -1,4 +1,4 @@
-"""The Cox fit's sorted bookkeeping: whole days take a shortcut that must index rows the same."""
+"""The Cox fit's bookkeeping and likelihood: each shortcut must give what the long way gives."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from followup.survival._cox_likelihood import CoxData, prepare
+import followup.survival._cox_likelihood as likelihood
+from followup.survival._cox_likelihood import CoxData, partial_likelihood, prepare
 
 
 @st.composite
@@ -44,3 +45,26 @@ def test_whole_days_index_the_rows_as_the_general_path(
         assert shortcut.keys() == general.keys()
         for name, value in general.items():
             np.testing.assert_array_equal(shortcut[name], value, err_msg=name)
+
+
+@given(whole_days(), st.floats(-3, 3), st.sampled_from(["efron", "breslow"]))
+def test_the_shift_of_the_linear_predictor_leaves_the_likelihood_unchanged(
+    case: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None],
+    coefficient: float,
+    ties: str,
+) -> None:
+    """The bound reach·|β| (xβ formed per chunk) and the exact maximum give one likelihood."""
+    time, event, x, weights = case
+    data = prepare([x], time, event, np.zeros(len(time), dtype=np.intp), weights, ties)
+    beta = np.array([coefficient])
+    results = []
+    for safe in (np.inf, -np.inf):  # always the bound; never (the exact maximum)
+        saved, likelihood._SAFE_SHIFT = likelihood._SAFE_SHIFT, safe
+        try:
+            results.append(partial_likelihood(data, beta)[:3])
+        finally:
+            likelihood._SAFE_SHIFT = saved
+    (loglik_bound, score_bound, info_bound), (loglik_max, score_max, info_max) = results
+    np.testing.assert_allclose(loglik_bound, loglik_max, rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(score_bound, score_max, rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(info_bound, info_max, rtol=1e-10, atol=1e-9)
