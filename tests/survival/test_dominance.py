@@ -76,9 +76,16 @@ def test_counts_in_any_order_are_the_same_counts(
     """Each element's (key, lower, higher) comes back once, in whatever order."""
     key, _, flags = data
     flagged = flags.astype(bool)
+    packed = (key << 1) | flagged
     with blocks(block, parallel_from):
-        keys, lower, higher = dominance.earlier_counts_in_any_order(key, flagged)
+        solved = dominance.earlier_counts_reduced(packed, lambda counts: counts)
     expected_lower, expected_higher = brute_force(key, None, flagged)
-    got = sorted(zip(keys.tolist(), lower.tolist(), higher.tolist(), strict=True))
+    got = sorted(
+        element
+        for counts in solved
+        for element in zip(
+            counts.keys.tolist(), counts.lower().tolist(), counts.higher().tolist(), strict=True
+        )
+    )
     want = sorted(zip(key.tolist(), expected_lower.tolist(), expected_higher.tolist(), strict=True))
     assert got == want

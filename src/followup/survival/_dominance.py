@@ -81,19 +81,6 @@ class BlockCounts:
         return self.higher_of_key[self.keys] + self.higher_extra
 
 
-def earlier_counts_in_any_order(key: np.ndarray, flagged: np.ndarray) -> Counts:
-    """The same counts for unit weights, in an order of the solver's choosing, with each key.
-
-    For callers that only need sums over elements of functions of (key, counts): putting the
-    counts back in sequence order would cost a sort and two scatters per block.
-    """
-    if len(key) == 0:
-        return key, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    parts = _unit_blocks(_packed(key, flagged), lambda block, c: (c.keys, c.lower(), c.higher()))
-    keys, lower, higher = (np.concatenate(column) for column in zip(*parts, strict=True))
-    return keys, lower, higher
-
-
 def earlier_counts_reduced(packed: np.ndarray, reduce: Callable[[BlockCounts], T]) -> list[T]:
     """reduce(counts) of each block's unit-weight counts, in any order; packed = key << 1 | flag.
 
@@ -168,12 +155,19 @@ def _in_sequence_order(
 
     def finish(block: slice, counts: BlockCounts) -> tuple[np.ndarray, np.ndarray]:
         order = np.argsort(_narrow(reversed_bits[key[block] >> 1]), kind="stable")
-        in_order = np.empty((2, len(order)))
-        in_order[0, order] = counts.lower()
-        in_order[1, order] = counts.higher()
-        return in_order[0], in_order[1]
+        return _placed(order, counts.lower(), counts.higher())
 
     return finish
+
+
+def _placed(
+    order: np.ndarray, lower: np.ndarray, higher: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and higher as floats, the i-th solved element put back at position order[i]."""
+    in_order = np.empty((2, len(order)))
+    in_order[0, order] = lower
+    in_order[1, order] = higher
+    return in_order[0], in_order[1]
 
 
 def _bit_reversal(bits: int) -> np.ndarray:
@@ -327,11 +321,10 @@ def _weighted_blocks(
         # The levels leave elements sorted stably by all bits of the key but the lowest (the last
         # level only counts, as nothing after it needs its order): undo that order.
         order = np.argsort(_narrow(key[block] >> 1), kind="stable")
-        in_order = np.empty((2, len(order)))
-        in_order[0, order] = lower
-        in_order[1, order] = higher
-        in_order += tables[:, b, key[block]]
-        return in_order[0], in_order[1]
+        lower, higher = _placed(order, lower, higher)
+        lower += tables[0, b, key[block]]
+        higher += tables[1, b, key[block]]
+        return lower, higher
 
     return _on_cores(run, len(bounds), n)
 
