@@ -15,6 +15,7 @@ few scalars, and the vectors and matrices are touched once per distinct death ti
 from __future__ import annotations
 
 import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property, partial
 from typing import Literal
@@ -309,11 +310,7 @@ def _efron_sums(data: CoxData, at_risk: np.ndarray, dying: np.ndarray) -> np.nda
     q, term_start = data.term_fraction, data.term_start
     out = np.empty((len(term_start), 6))
     terms = np.empty((6, _CHUNK_ROWS))
-    lo = 0
-    while lo < len(term_start):
-        first = int(term_start[lo])
-        hi = max(int(np.searchsorted(term_start, first + _CHUNK_ROWS)), lo + 1)
-        last = int(term_start[hi]) if hi < len(term_start) else len(q)
+    for lo, hi, first, last in _chunks(term_start, len(q)):
         if last - first > terms.shape[1]:  # one death time with more deaths than a chunk
             terms = np.empty((6, last - first))
         inverse, inverse_q, inverse2, inverse2_q, inverse2_q2, log = terms[:, : last - first]
@@ -328,7 +325,6 @@ def _efron_sums(data: CoxData, at_risk: np.ndarray, dying: np.ndarray) -> np.nda
         np.multiply(inverse2_q, fraction, out=inverse2_q2)
         np.log(denominator, out=log)
         out[lo:hi] = np.add.reduceat(terms[:, : last - first], term_start[lo:hi] - first, axis=1).T
-        lo = hi
     return out
 
 
@@ -347,11 +343,7 @@ def _segment_sums(
     # Rows of the terms: r, r·x_i, then r·x_i·x_j for j ≥ i in np.triu_indices order.
     product_rows = np.cumsum([1 + p] + [p - i for i in range(p)])
     terms = np.empty((len(parts[0]), _CHUNK_ROWS))
-    lo = 0
-    while lo < len(segments):
-        row_lo = int(segments[lo])
-        hi = max(int(np.searchsorted(segments, row_lo + _CHUNK_ROWS)), lo + 1)
-        row_hi = int(segments[hi]) if hi < len(segments) else n
+    for lo, hi, row_lo, row_hi in _chunks(segments, n):
         if row_hi - row_lo > terms.shape[1]:  # one segment longer than a chunk
             terms = np.empty((len(parts[0]), row_hi - row_lo))
         chunk = terms[:, : row_hi - row_lo]
@@ -370,10 +362,23 @@ def _segment_sums(
         for i in range(p):
             np.multiply(weighted_x[i], x[i:], out=chunk[product_rows[i] : product_rows[i + 1]])
         parts[lo:hi] = np.add.reduceat(chunk, segments[lo:hi] - row_lo, axis=1).T
-        lo = hi
 
 
 _CHUNK_ROWS = 1 << 14
+
+
+def _chunks(starts: np.ndarray, total: int) -> Iterator[tuple[int, int, int, int]]:
+    """Runs of whole groups (group g spans starts[g] to the next start) of about _CHUNK_ROWS.
+
+    Yields the groups lo:hi and the rows first:last they span; a group longer than a chunk
+    comes alone.
+    """
+    lo = 0
+    while lo < len(starts):
+        first = int(starts[lo])
+        hi = max(int(np.searchsorted(starts, first + _CHUNK_ROWS)), lo + 1)
+        yield lo, hi, first, int(starts[hi]) if hi < len(starts) else total
+        lo = hi
 
 
 def _reverse_cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
