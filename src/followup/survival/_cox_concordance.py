@@ -145,11 +145,9 @@ def _stratum_counts(
         packed = key << 1  # the dominance counts' key << 1 | flag, the flag being the event
         packed |= event
         return _unit_moments(packed[order], rows_per_key)
-    # Per time key: the risk set is everyone with a lower key, the events after a subject all
-    # events with a higher key.
     per_key: np.ndarray
     if unit:
-        per_key = np.bincount(key).astype(np.float64)
+        per_key = rows_per_key.astype(np.float64)
         events_per_key = per_key * (np.arange(len(per_key)) & 1)
         squares = events_per_key
     else:
@@ -157,8 +155,7 @@ def _stratum_counts(
         per_key = np.bincount(key, weights=weights)
         events_per_key = np.bincount(key, weights=event_weight)
         squares = np.bincount(key, weights=event_weight * event_weight)
-    below = np.cumsum(per_key) - per_key
-    above = events_per_key.sum() - np.cumsum(events_per_key)
+    below, above = _risk_sets_and_events_after(per_key, events_per_key)
     # Events tied on time: within each key, ((Σw)² − Σw²)/2 pairs.
     tied_time = float(np.sum(events_per_key**2 - squares) / 2)
 
@@ -209,6 +206,17 @@ def _stratum_counts(
     return _Influence(signed, comparable, sorted_weights, totals)
 
 
+def _risk_sets_and_events_after(
+    per_key: np.ndarray, events_per_key: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per time key: the weight of the risk set and of the events after it.
+
+    The risk set of an event is everyone with a lower key; a subject is in the risk sets of the
+    events with a higher key.
+    """
+    return np.cumsum(per_key) - per_key, events_per_key.sum() - np.cumsum(events_per_key)
+
+
 def _unit_moments(packed: np.ndarray, per_key: np.ndarray) -> _InfluenceMoments:
     """Unit weights and no tied scores, key << 1 | event in risk-score order: all whole numbers.
 
@@ -219,10 +227,9 @@ def _unit_moments(packed: np.ndarray, per_key: np.ndarray) -> _InfluenceMoments:
     """
     n = len(packed)
     is_event = np.arange(len(per_key)) & 1
-    below = np.cumsum(per_key) - per_key  # risk set: everyone with a lower key
-    above = (per_key * is_event).sum() - np.cumsum(per_key * is_event)  # events after
-    comparable = is_event * below + above  # an event's risk set, plus the events after it
     events_per_key = per_key * is_event
+    below, above = _risk_sets_and_events_after(per_key, events_per_key)
+    comparable = is_event * below + above  # an event's risk set, plus the events after it
     tied_time = int(events_per_key @ (events_per_key - 1)) // 2
 
     def sums(counts: BlockCounts) -> tuple[int, int, int]:
