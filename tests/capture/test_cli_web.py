@@ -14,7 +14,7 @@ from django.test import Client
 
 from followup.capture.models import AuditEntry
 from followup.cli import cli
-from tests.capture.conftest import Site
+from tests.capture.conftest import Site, signs_in
 
 
 def test_createuser_prints_a_link_that_sets_a_password(site: Site) -> None:
@@ -32,7 +32,7 @@ def test_createuser_prints_a_link_that_sets_a_password(site: Site) -> None:
     new_password = "a-long-new-password-2026"
     done = client.post(form_url, {"new_password1": new_password, "new_password2": new_password})
     assert done.status_code == 302
-    assert Client().login(username="newsite", password=new_password)
+    assert signs_in("newsite", new_password)
 
 
 def test_createuser_names_an_unknown_hospital(site: Site) -> None:

@@ -93,12 +93,16 @@ def test_the_second_of_two_saves_gets_a_conflict_page(site: Site) -> None:
 
 def test_a_locked_record_cannot_be_changed_by_anyone(site: Site) -> None:
     record = site.own
-    site.clients["data_manager"].post(f"/records/{record.record_id}/lock/", {"action": "lock"})
+    site.clients["data_manager"].post(
+        f"/records/{record.record_id}/lock/", {"action": "lock", "reason": "data cleaned"}
+    )
     for role in ("coordinator", "data_manager"):
         data = post_data(record, "enrollment", wbc_dx="33.3", reason="try")
         site.clients[role].post(f"/records/{record.record_id}/enrollment/", data)
         assert FormEntry.objects.get(record=record, form="enrollment").values["wbc_dx"] != "33.3"
-    site.clients["data_manager"].post(f"/records/{record.record_id}/lock/", {"action": "unlock"})
+    site.clients["data_manager"].post(
+        f"/records/{record.record_id}/lock/", {"action": "unlock", "reason": "a correction"}
+    )
     actions = list(
         AuditEntry.objects.filter(
             record=record.record_id, action__in=["lock", "unlock"]
@@ -143,7 +147,7 @@ def test_the_patient_list_says_which_questionnaires_are_not_needed(site: Site) -
 def test_an_invitation_mails_a_link_that_signs_in(site: Site, mailoutbox: list) -> None:  # type: ignore[type-arg]
     dm = site.clients["data_manager"]
     dm.post(
-        "/dashboard/invite/",
+        "/people/invite/",
         {
             "hospital": site.own.hospital.pk,
             "username": "newcoord",
@@ -166,7 +170,7 @@ def test_a_reminder_lists_what_is_still_open(site: Site, mailoutbox: list) -> No
     FormEntry.objects.filter(record=site.own, form="followup").update(status=0)
     site.clients["data_manager"].post(f"/dashboard/remind/{site.own.hospital.pk}/")
     assert len(mailoutbox) == 1
-    assert f"{site.own.record_id}: followup" in mailoutbox[0].body
+    assert f"{site.own.record_id}: Followup" in mailoutbox[0].body
     assert site.other.record_id not in mailoutbox[0].body
 
 

@@ -45,7 +45,7 @@ def _sign_in(browser: object, live_server: object, username: str, width: int = 1
     page.goto(f"{live_server.url}/login/")  # type: ignore[attr-defined]
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
+    page.click("#signin button[type=submit]")
     return page
 
 
@@ -95,14 +95,14 @@ def test_the_questionnaire_journey(site: Site, live_server: object, browser: obj
     coordinator.check("input[name=sct2][value='1']")
     coordinator.fill("#f-sct2_date", str(dx))  # before the relapse: the plan's rule refuses it
     coordinator.check("input[name=sct2_remission][value='1']")
-    coordinator.click("button:has-text('Save')")
+    coordinator.click("button[value=stay]")
     assert coordinator.locator("#m-sct2_date").is_visible()
     assert "Nothing was saved" in coordinator.content()
     _shot(coordinator, "03_validation_message")
 
     coordinator.fill("#f-sct2_date", sct2)
     coordinator.check("input[name=sct2_remission][value='1']")
-    coordinator.click("button:has-text('Save')")
+    coordinator.click("button[value=stay]")
     assert "required fields are still blank" in coordinator.content()
     _shot(coordinator, "04_saved_incomplete")
 
@@ -111,7 +111,7 @@ def test_the_questionnaire_journey(site: Site, live_server: object, browser: obj
     assert coordinator.input_value("#f-sct2_date") == sct2
     coordinator.check("input[name=sct2_conditioning][value='1']")
     coordinator.select_option("#f-status", "2")
-    coordinator.click("button:has-text('Save')")
+    coordinator.click("button[value=stay]")
     assert "Saved." in coordinator.content()
     assert FormEntry.objects.get(record=record, form="relapse_questionnaire").status == 2
     _shot(coordinator, "05_completed")
@@ -127,18 +127,19 @@ def test_the_questionnaire_journey(site: Site, live_server: object, browser: obj
     _shot(manager, "07_query_opened")
 
     coordinator.goto(url)
-    coordinator.fill("input[id^=reply-]", "Confirmed from the transplant record.")
-    coordinator.click("form[action*=reply] button")
+    coordinator.fill("textarea[id^=reply-]", "Confirmed from the transplant record.")
+    coordinator.click("form[action*=reply] button[value=reply]")
     assert "Answered" in coordinator.content()
     _shot(coordinator, "08_query_answered")
 
     manager.goto(url)
-    manager.click("button:has-text('Lock the record')")
+    manager.fill("#lock-reason", "All forms checked against the charts.")
+    manager.click("section.lock button[type=submit]")
     assert "locked" in manager.content()
     _shot(manager, "09_locked")
     coordinator.goto(url)
     assert coordinator.locator("#f-sct2_date").is_disabled()
-    assert coordinator.locator("button:has-text('Save')").count() == 0
+    assert coordinator.locator("button[value=stay]").count() == 0
 
     statistician = _sign_in(browser, live_server, "statistician")
     statistician.goto(f"{live_server.url}/report/")  # type: ignore[attr-defined]

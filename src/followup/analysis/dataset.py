@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 
 from followup.io import RecordSet
-from followup.study import DataDictionary, Logic, parse_logic
+from followup.study import DataDictionary, Field, Logic, parse_logic
 from followup.study.plan import Plan
+from followup.study.validation import is_missing_code
 
 CATEGORICAL_TYPES = ("radio", "dropdown", "yesno", "truefalse")
 NUMERIC_TYPES = ("integer", "number")
@@ -94,8 +95,12 @@ def study_data(records: RecordSet, plan: Plan) -> StudyData:
         dictionary.record_id,
         *(c for c in dictionary.export_columns() if c != dictionary.record_id),
     ]
+    codes = plan.missing_codes
+    owner = dictionary.column_owner()
     rows = [
-        {c: r[c] for c in columns} | {"redcap_data_access_group": r.access_group} for r in records
+        {c: _without_code(owner.get(c), r[c], codes) for c in columns}
+        | {"redcap_data_access_group": r.access_group}
+        for r in records
     ]
     raw = pd.DataFrame(rows, columns=[*columns, "redcap_data_access_group"], dtype=object).fillna(
         ""
@@ -107,6 +112,11 @@ def study_data(records: RecordSet, plan: Plan) -> StudyData:
         cases = [(parse_logic(c.when) if c.when else None, c.value) for c in spec.cases]
         derived[name] = [_first_case(cases, v) for v in values]
     return StudyData(dictionary, plan, raw, derived, values)
+
+
+def _without_code(field: Field | None, raw: str, codes: Mapping[str, str]) -> str:
+    """A missing-data code (UNK, NASK…) is kept out of the statistics: it counts as blank."""
+    return "" if field is not None and is_missing_code(field, raw, codes) else raw
 
 
 def _first_case(cases: list[tuple[Logic | None, str]], values: Mapping[str, str]) -> str:

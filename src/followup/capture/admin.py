@@ -1,59 +1,171 @@
-"""Django's admin for the administrator: people and their roles; the trail read-only."""
+"""Django's admin, for the administrator: people, roles, hospitals and sign-in lockouts.
+
+Patient data is not here: records, values, queries and the data trail belong to the data roles
+(the administrator has no membership that reaches them). Every change made here is an entry of
+the audit chain, as every change made anywhere else is.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.contrib import admin
-from django.http import HttpRequest
+from axes.admin import AccessAttemptAdmin
+from axes.models import AccessAttempt
+from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.db.models import Model, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 
-from followup.capture.models import AuditEntry, DataQuery, Hospital, Membership, Record, Study
+from followup.capture.audit import Change, append
+from followup.capture.models import ACCOUNT_ACTIONS, AccountEvent, Hospital, Membership, Study
+from followup.capture.signin import unlock
+
+_HIDDEN = {"password", "password1", "password2"}  # recorded as changed, never shown
 
 
-@admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
-    """Studies; their files are replaced, with checks, on the data manager's set-up page."""
+def _study_of(obj: Model) -> Study | None:
+    if isinstance(obj, Hospital | Membership):
+        return obj.study
+    membership = Membership.objects.filter(user_id=obj.pk).first() if obj.pk else None
+    return membership.study if membership else Study.objects.first()
 
-    list_display = ("name", "created")
-    readonly_fields = ("dictionary_csv", "plan_yaml")
+
+def _shown(value: object) -> str:
+    if isinstance(value, list | tuple | QuerySet):
+        return ", ".join(str(v) for v in value)
+    return "" if value is None else str(value)
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Adds, changes and deletions made in the admin become audit entries (old → new)."""
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        """Save, then chain one entry per changed field."""
+        super().save_model(request, obj, form, change)
+        label = f"{obj._meta.model_name}:{obj.pk}"
+        entries = [
+            Change(
+                "",
+                "",
+                f"{label}.{name}",
+                "admin_change" if change else "admin_add",
+                "" if name in _HIDDEN or not change else _shown(form.initial.get(name)),
+                "(changed)" if name in _HIDDEN else _shown(form.cleaned_data.get(name)),
+                f"Django admin: {obj}",
+            )
+            for name in form.changed_data
+        ] or [Change("", "", label, "admin_change", "", "", f"Django admin: {obj}")]
+        append(_study_of(obj), request.user.get_username(), entries)
+
+    def delete_model(self, request: HttpRequest, obj: Any) -> None:
+        """Delete, and say so in the trail."""
+        self.delete_queryset(request, type(obj).objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Each deleted object is an entry."""
+        for obj in queryset:
+            append(
+                _study_of(obj),
+                request.user.get_username(),
+                [
+                    Change(
+                        "",
+                        "",
+                        f"{obj._meta.model_name}:{obj.pk}",
+                        "admin_delete",
+                        str(obj),
+                        "",
+                        "Django admin",
+                    )
+                ],
+            )
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(Hospital)
-class HospitalAdmin(admin.ModelAdmin):
-    """Hospitals (access groups)."""
+class HospitalAdmin(AuditedAdmin):
+    """Hospitals (REDCap's data access groups)."""
 
     list_display = ("code", "name", "study")
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedAdmin):
     """Who has which role, and a coordinator's hospital."""
 
-    list_display = ("user", "role", "hospital", "study")
+    list_display = ("user", "role", "hospital", "study", "language")
     list_filter = ("role", "hospital")
 
 
-@admin.register(Record)
-class RecordAdmin(admin.ModelAdmin):
-    """Records, read-only here: data changes go through the audited forms."""
-
-    list_display = ("record_id", "hospital", "locked")
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        """Values change only through the forms, where they are validated and audited."""
-        return False
+User = get_user_model()
+admin.site.unregister(User)
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    """The trail, to read; nobody adds, changes or deletes entries here."""
+@admin.register(User)
+class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
+    """Django's user admin, audited; a password set here is recorded as set, never shown."""
 
-    list_display = ("id", "at", "user", "record", "form", "field", "action", "old", "new")
-    list_filter = ("action",)
-    search_fields = ("record", "user", "field")
+    list_display = ("username", "email", "is_active", "last_login")
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        """Django's password form; a successful change is an entry."""
+        response = super().user_change_password(request, id, form_url)
+        if request.method == "POST" and isinstance(response, HttpResponseRedirect):
+            user = User.objects.get(pk=id)
+            append(
+                _study_of(user),
+                request.user.get_username(),
+                [Change("", "", f"user:{user.pk}.password", "admin_change", "", "(changed)")],
+            )
+        return response
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class LockoutAdmin(AccessAttemptAdmin):  # type: ignore[misc]
+    """Counted wrong passwords; deleting them (or "Unlock") ends a lockout, in the trail."""
+
+    actions = ("unlock_selected",)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        """Entries are written by saves only."""
+        """Attempts are counted by sign-ins only."""
+        return False
+
+    @admin.action(description="Unlock: clear the failed sign-ins")
+    def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        """The administrator's unlock."""
+        count = unlock(queryset, request.user.get_username())
+        self.message_user(request, f"{count} lockout(s) cleared.", messages.SUCCESS)
+
+    def delete_model(self, request: HttpRequest, obj: AccessAttempt) -> None:
+        """Deleting an attempt is an unlock."""
+        unlock(AccessAttempt.objects.filter(pk=obj.pk), request.user.get_username())
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
+        """Deleting attempts is an unlock."""
+        unlock(queryset, request.user.get_username())
+
+
+@admin.register(AccountEvent)
+class AccountEventAdmin(admin.ModelAdmin):
+    """The trail's entries about people and sign-ins, to read (no patient values among them)."""
+
+    list_display = ("id", "at", "user", "action", "field", "old", "new", "reason")
+    list_filter = ("action",)
+    search_fields = ("user", "field", "new", "old")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[AccountEvent]:
+        """Only entries of no record with an account action."""
+        return super().get_queryset(request).filter(record="", action__in=ACCOUNT_ACTIONS)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        """Entries are written by the changes they record."""
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -65,5 +177,4 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(DataQuery)
 admin.site.site_header = "Followup administration"

@@ -2,7 +2,8 @@
 
 Each entry's hash covers its own content and the previous entry's hash, so changing, removing or
 reordering any entry breaks every hash after it; ``verify`` names the first broken entry. Appends
-hold a lock on the study row, so two saves never chain onto the same predecessor.
+lock the one ``AuditHead`` row that holds the last hash, so two saves never chain onto the same
+predecessor, whichever study or account they concern.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from followup.capture.models import AuditEntry, Study
+from followup.capture.models import AuditEntry, AuditHead, Study
 
 GENESIS = "0" * 64
 _FIELDS = ("at", "user", "study", "record", "form", "field", "action", "old", "new", "reason")
@@ -52,19 +53,21 @@ def _content(entry: AuditEntry) -> dict[str, object]:
     }
 
 
-def append(study: Study, user: str, changes: list[Change]) -> list[AuditEntry]:
-    """Chain the changes onto the trail, in one transaction (the caller's, if it has one)."""
+def append(study: Study | None, user: str, changes: list[Change]) -> list[AuditEntry]:
+    """Chain the changes onto the trail, in one transaction (the caller's, if it has one).
+
+    ``study`` is None for an event of no study (a lockout of a user name nobody has).
+    """
     written = []
     with transaction.atomic():
-        Study.objects.select_for_update().filter(pk=study.pk).first()  # one appender at a time
-        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
-        previous = last or GENESIS
+        head = _locked_head()
+        previous = head.hash
         now = timezone.now()
         for change in changes:
             entry = AuditEntry(
                 at=now,
                 user=user,
-                study=study.pk,
+                study=study.pk if study is not None else 0,
                 record=change.record,
                 form=change.form,
                 field=change.field,
@@ -78,7 +81,19 @@ def append(study: Study, user: str, changes: list[Change]) -> list[AuditEntry]:
             entry.save()
             previous = entry.hash
             written.append(entry)
+        head.hash = previous
+        head.save(update_fields=["hash"])
     return written
+
+
+def _locked_head() -> AuditHead:
+    """The head row, locked for this transaction (made from the trail's last entry if missing)."""
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        AuditHead.objects.get_or_create(pk=1, defaults={"hash": last or GENESIS})
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 @dataclass(frozen=True)
@@ -112,6 +127,11 @@ def verify() -> Verification:
                 count, entry.pk, "its content does not match its hash (it was edited)"
             )
         previous = entry.hash
+    head = AuditHead.objects.filter(pk=1).values_list("hash", flat=True).first()
+    if head is not None and head != previous:
+        return Verification(
+            count, count + 1, "the trail ends before its last recorded entry (entries were removed)"
+        )
     return Verification(count, None, "")
 
 

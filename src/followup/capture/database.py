@@ -9,10 +9,15 @@ import subprocess
 from pathlib import Path
 
 
-def start_django(data_dir: Path | None = None) -> None:
-    """Configure Django from followup.capture.settings (data in ``data_dir``) and set it up."""
+def start_django(data_dir: Path | None = None, *, local: bool = True) -> None:
+    """Configure Django from followup.capture.settings (data in ``data_dir``) and set it up.
+
+    ``local`` marks a process that serves loopback only, or serves nothing (the commands): it may
+    keep its secret key in the data folder and needs no HTTPS (see the settings' docstring).
+    """
     if data_dir is not None:
         os.environ["FOLLOWUP_DATA"] = str(data_dir)
+    os.environ["FOLLOWUP_LOCAL"] = "1" if local else "0"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "followup.capture.settings")
     import django
 

@@ -1,4 +1,8 @@
-"""The demo study for ``followup serve``: MLL03 with its synthetic cohort and five users."""
+"""The demo study for ``followup serve``: MLL03 with its synthetic cohort and five users.
+
+Passwords are chosen and printed once, when the demo database is created; a restart never
+changes anybody's password (``followup signin-link NAME`` gives a user a new one).
+"""
 
 from __future__ import annotations
 
@@ -6,15 +10,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from followup.capture.models import Hospital, Role, Study
-from followup.capture.setup import add_user, create_study, load_records
+from followup.capture.people import create_user, demo_password
+from followup.capture.setup import create_study, load_records
 from followup.io import RecordSet
 
 DEMO_HOSPITALS = ("hospital_01", "hospital_02")
+DEMO_SUFFIX = "(demo)"
 
 
 @dataclass(frozen=True)
 class DemoUser:
-    """A demo user's sign-in details, printed by ``followup serve``."""
+    """A demo user's sign-in details, printed by ``followup serve`` when it creates the demo."""
 
     username: str
     password: str
@@ -22,10 +28,15 @@ class DemoUser:
     hospital: str
 
 
+def is_demo(study: Study) -> bool:
+    """The study ``serve`` created as its demo."""
+    return study.name.endswith(DEMO_SUFFIX)
+
+
 def create_demo(folder: Path, records: RecordSet) -> tuple[Study, list[DemoUser]]:
-    """The study, its records, and questionnaires left open at two hospitals."""
+    """The study, its records, questionnaires left open at two hospitals, and its users."""
     study = create_study(
-        "JPLSG MLL03 relapse survey (demo)",
+        f"JPLSG MLL03 relapse survey {DEMO_SUFFIX}",
         (folder / "dictionary.csv").read_text(encoding="utf-8"),
         (folder / "plan.yaml").read_text(encoding="utf-8"),
     )
@@ -36,45 +47,24 @@ def create_demo(folder: Path, records: RecordSet) -> tuple[Study, list[DemoUser]
         for form in ("relapse_questionnaire", "followup")
     ]
     load_records(study, records, user="data-center import", skip_forms=open_forms)
-    users = [
-        DemoUser(
-            "datamanager", add_user(study, "datamanager", Role.DATA_MANAGER), "Data manager", "all"
-        ),
-        DemoUser(
-            "statistician",
-            add_user(study, "statistician", Role.STATISTICIAN),
-            "Statistician",
-            "all",
-        ),
-        DemoUser("admin", add_user(study, "admin", Role.ADMINISTRATOR), "Administrator", "—"),
+    people: list[tuple[str, str, Hospital | None, str]] = [
+        ("datamanager", Role.DATA_MANAGER, None, ""),
+        ("statistician", Role.STATISTICIAN, None, ""),
+        ("admin", Role.ADMINISTRATOR, None, ""),
     ]
     for number, code in enumerate(DEMO_HOSPITALS, start=1):
-        hospital = Hospital.objects.get(study=study, code=code)
-        name = f"coordinator{number}"
+        site = Hospital.objects.get(study=study, code=code)
+        people.append((f"coordinator{number}", Role.COORDINATOR, site, "ja" * (number == 1)))
+    users = []
+    for name, role, hospital, language in people:
+        password = demo_password()
+        create_user(study, name, role, hospital=hospital, password=password, language=language)
         users.append(
             DemoUser(
                 name,
-                add_user(study, name, Role.COORDINATOR, hospital=hospital),
-                "Coordinator",
-                hospital.name,
+                password,
+                str(Role(role).label),
+                hospital.name if hospital else "all hospitals",
             )
         )
     return study, users
-
-
-def reset_demo_passwords(study: Study) -> list[DemoUser]:
-    """New passwords for the demo users of an existing demo database."""
-    users = []
-    for membership in study.members.select_related("user", "hospital"):
-        password = add_user(
-            study, membership.user.username, membership.role, hospital=membership.hospital
-        )
-        users.append(
-            DemoUser(
-                membership.user.username,
-                password,
-                membership.get_role_display(),
-                membership.hospital.name if membership.hospital else "all",
-            )
-        )
-    return users

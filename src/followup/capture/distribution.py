@@ -1,62 +1,49 @@
-"""Getting the questionnaires answered: invitations with a sign-in link, and reminders by e-mail."""
+"""Getting the questionnaires answered: reminders by e-mail, in each coordinator's language."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.translation import gettext as _
 
-from followup.capture.models import FormStatus, Hospital, Membership, Role, Study
-from followup.capture.setup import add_user, invitation_link
-
-
-def invite(study: Study, username: str, email: str, hospital: Hospital) -> str:
-    """Create the hospital's coordinator and mail the one-use link; returns the link."""
-    add_user(study, username, Role.COORDINATOR, hospital=hospital, email=email)
-    link = invitation_link(settings.FOLLOWUP_BASE_URL, username).link
-    send_mail(
-        f"{study.name}: your questionnaires",
-        f"The data center of {study.name} invites you to answer its questionnaires for "
-        f"{hospital.name}.\n\nChoose your password here (the link works once): {link}\n"
-        f"Your user name is {username}.",
-        None,
-        [email],
-    )
-    return link
+from followup.capture.models import Hospital, Membership, Role
+from followup.capture.progress import FormState, progress
+from followup.capture.translations import form_title
 
 
-def outstanding(hospital: Hospital) -> list[str]:
-    """The hospital's forms that apply and are not complete, as 'record: form'."""
+def outstanding(hospital: Hospital, language: str = "") -> list[str]:
+    """The hospital's forms that apply and are not complete, as 'record: form title'."""
     study = hospital.study
-    plan = study.plan
-    applies = plan.form_logic if plan else {}
-    missing = []
-    for record in hospital.records.prefetch_related("forms"):
-        values = record.values()
-        status = {e.form: e.status for e in record.forms.all()}
-        for form in study.dictionary.forms:
-            logic = applies.get(form)
-            if (logic is None or logic.show(values)) and status.get(form) != FormStatus.COMPLETE:
-                missing.append(f"{record.record_id}: {form.replace('_', ' ')}")
-    return missing
-
-
-def remind(hospital: Hospital) -> int:
-    """Mail the hospital's coordinators what is still open; returns how many were mailed."""
-    forms = outstanding(hospital)
-    people = [
-        m.user.email
-        for m in Membership.objects.filter(hospital=hospital, role=Role.COORDINATOR).select_related(
-            "user"
-        )
-        if m.user.email
+    return [
+        f"{row.record.record_id}: {form_title(study, form, language)}"
+        for row in progress(study, hospital.records.all())
+        for form, state in row.forms
+        if state not in (FormState.NOT_NEEDED, FormState.COMPLETE)
     ]
-    if not forms or not people:
-        return 0
-    listing = "\n".join(f"  - {f}" for f in forms)
-    send_mail(
-        f"{hospital.study.name}: {len(forms)} questionnaire(s) still open at {hospital.name}",
-        f"These forms are not complete yet:\n{listing}\n\nSign in: {settings.FOLLOWUP_BASE_URL}/",
-        None,
-        people,
-    )
-    return len(people)
+
+
+def remind(hospital: Hospital, url: str) -> int:
+    """Mail the hospital's active coordinators what is still open; returns how many were mailed."""
+    people = Membership.objects.filter(
+        hospital=hospital, role=Role.COORDINATOR, user__is_active=True
+    ).select_related("user")
+    sent = 0
+    for m in people:
+        if not m.user.email:
+            continue
+        language = m.language or translation.get_language()
+        forms = outstanding(hospital, language)
+        if not forms:
+            return 0
+        listing = "\n".join(f"  - {f}" for f in forms)
+        with translation.override(language):
+            send_mail(
+                _("%(study)s: %(count)d questionnaire(s) still open at %(hospital)s")
+                % {"study": hospital.study.name, "count": len(forms), "hospital": hospital.name},
+                _("These forms are not complete yet:\n%(listing)s\n\nSign in: %(url)s/")
+                % {"listing": listing, "url": url},
+                None,
+                [m.user.email],
+            )
+        sent += 1
+    return sent

@@ -2,56 +2,98 @@
 
 A save is refused, with the reason shown next to each field, when a value has the wrong type,
 range or choice; it is refused as a conflict when somebody else saved the form since it was opened;
-it needs a reason when it changes a form marked complete; it is impossible on a locked record.
-Every value that changes becomes an audit entry in the same transaction as the change.
+it needs a reason when it changes a form marked complete; it is impossible on a locked record, for
+a form the plan says does not apply, and with a status other than REDCap's 0, 1 and 2. Only the
+form's own columns are written, whatever else a request carries. Every value that changes becomes
+an audit entry in the same transaction as the change.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django import forms
 from django.db import transaction
 from django.forms import BoundField
+from django.utils.translation import gettext as _
 
 from followup.capture.audit import Change, append
-from followup.capture.models import FormEntry, FormStatus, Record
-from followup.capture.questionnaire import form_fields
+from followup.capture.models import DataQuery, FormEntry, FormStatus, Record, Study
+from followup.capture.progress import form_applies
+from followup.capture.questionnaire import form_columns, form_fields
+from followup.capture.translations import field_label, field_note, section_header
 from followup.study import Field
 from followup.study.validation import Finding, validate
 
 
 @dataclass(frozen=True)
 class Question:
-    """One field as the page shows it: the Django bound field, its branching tree, its messages."""
+    """One field as the page shows it: widget, words in the user's language, messages, queries."""
 
     field: Field
     bound: BoundField
+    missing: BoundField | None  # the missing-data code chooser, where the study has codes
+    label: str
+    note: str
+    section: str
     branching: str  # JSON tree, '' when always shown
     messages: tuple[str, ...] = ()
+    queries: tuple[DataQuery, ...] = ()
 
     @property
     def grouped(self) -> bool:
         """Radio buttons and checkboxes sit in a fieldset with a legend."""
         return self.field.field_type in ("radio", "yesno", "truefalse", "checkbox")
 
+    @property
+    def radio(self) -> bool:
+        """A single choice of buttons, which a 'reset' link can clear."""
+        return self.field.field_type in ("radio", "yesno", "truefalse")
+
+    @property
+    def date(self) -> bool:
+        """A date or date-time field, which a 'today' button can fill."""
+        kind = self.field.text_type.name if self.field.text_type else ""
+        return kind.startswith("date")
+
+    @property
+    def open_queries(self) -> int:
+        """Queries on this field not yet closed (the marker beside it)."""
+        return sum(q.status != DataQuery.Status.CLOSED for q in self.queries)
+
 
 def questions(
-    record: Record, form: str, bound: forms.Form, findings: list[Finding]
+    study: Study,
+    form: str,
+    bound: forms.Form,
+    messages: Mapping[str, list[str]],
+    queries: Sequence[DataQuery],
+    language: str,
 ) -> list[Question]:
-    """The form's fields, each with Django's widget and the messages that belong to it."""
-    by_field: dict[str, list[str]] = {}
-    for finding in findings:
-        by_field.setdefault(finding.field, []).append(finding.message)
+    """The form's fields, each with Django's widget and what belongs to it."""
+    by_field = {name: list(texts) for name, texts in messages.items()}
     if bound.is_bound and not bound.is_valid():
         for name, errors in bound.errors.items():
-            by_field.setdefault(name, []).extend(str(e) for e in errors)
+            by_field.setdefault(name.removesuffix("__missing"), []).extend(str(e) for e in errors)
     result = []
-    for f in form_fields(record.study.dictionary, form):
+    for f in form_fields(study.dictionary, form):
         tree = json.dumps(f.branching.tree()) if f.branching.text.strip() else ""
-        result.append(Question(f, bound[f.name], tree, tuple(by_field.get(f.name, ()))))
+        missing = f"{f.name}__missing"
+        result.append(
+            Question(
+                f,
+                bound[f.name],
+                bound[missing] if missing in bound.fields else None,
+                field_label(study, f, language),
+                field_note(study, f, language),
+                section_header(study, f, language),
+                tree,
+                tuple(by_field.get(f.name, ())),
+                tuple(q for q in queries if q.field == f.name),
+            )
+        )
     return result
 
 
@@ -106,20 +148,40 @@ class _Values:
 def check(
     record: Record, form: str, merged: Mapping[str, str]
 ) -> tuple[list[Finding], list[Finding]]:
-    """Blocking findings (type, range, choice, the plan's rules) and missing required fields."""
+    """Blocking findings (type, range, choice, the plan's rules) and missing required fields.
+
+    Both are exactly what ``followup validate`` says of this form: a field its branching hides
+    is neither required nor checked.
+    """
     dictionary = record.study.dictionary
     plan = record.study.plan
-    rules = plan.rules if plan else ()
-    form_logic = plan.form_logic if plan else None
     found = validate(
-        dictionary, [_Values(record.record_id, record.hospital.code, merged)], rules, form_logic
+        dictionary,
+        [_Values(record.record_id, record.hospital.code, merged)],
+        plan.rules if plan else (),
+        plan.form_logic if plan else None,
+        plan.missing_codes if plan else (),
     )
     own = {f.name for f in dictionary.form_fields(form)}
-    fields = {f.name for f in dictionary}
-    mine = [f for f in found if f.field in own or f.field not in fields]  # a rule may name no field
+    rule_fields = _rule_fields(record.study)
+    mine = [
+        f
+        for f in found
+        if f.field in own or rule_fields.get(f.rule, set()) & own or f.field not in dictionary
+    ]
     missing = [f for f in mine if f.rule == "required"]
     blocking = [f for f in mine if f.rule != "required" and f.severity == "error"]
     return blocking, missing
+
+
+def _rule_fields(study: Study) -> dict[str, set[str]]:
+    """Each plan rule's fields (a rule between two forms belongs to both)."""
+    plan = study.plan
+    owner = study.dictionary.column_owner()
+    return {
+        rule.name: {owner[r.column].name for r in rule.check.references if r.column in owner}
+        for rule in (plan.rules if plan else ())
+    }
 
 
 def save(
@@ -133,55 +195,43 @@ def save(
     reason: str,
 ) -> SaveResult:
     """Save the form if it may be saved, with an audit entry for every changed value."""
+    if status not in FormStatus.values:
+        raise SaveRefused(_("The form status must be Incomplete, Unverified or Complete."))
     with transaction.atomic():
         record = (
             Record.objects.select_for_update().select_related("study", "hospital").get(pk=record_pk)
         )
         if record.locked:
             raise SaveRefused(
-                "This record is locked by the data center: it cannot be changed until unlocked."
+                _("This record is locked by the data center: it cannot be changed until unlocked.")
             )
-        entry, _ = FormEntry.objects.select_for_update().get_or_create(record=record, form=form)
-        if entry.version != version:
-            raise SaveRefused("Somebody else saved this form after you opened it.", conflict=entry)
+        columns = form_columns(record.study, form)
+        values = {c: v for c, v in values.items() if c in columns}
         stored = record.values()
+        if not form_applies(record.study, form, {**stored, **values}):
+            raise SaveRefused(
+                _("The study's plan does not ask this form for this patient: it cannot be saved.")
+            )
+        entry, _created = FormEntry.objects.select_for_update().get_or_create(
+            record=record, form=form
+        )
+        if entry.version != version:
+            raise SaveRefused(
+                _("Somebody else saved this form after you opened it."), conflict=entry
+            )
         values = without_hidden(record, form, stored, values)
         blocking, missing = check(
             record, form, {**stored, **values, f"{form}_complete": str(status)}
         )
         if blocking:
             raise SaveRefused(
-                "Nothing was saved: please correct the fields marked below.", findings=blocking
+                _("Nothing was saved: please correct the fields marked below."), findings=blocking
             )
         if missing and status == FormStatus.COMPLETE:
             status = FormStatus.INCOMPLETE  # REDCap: required fields block 'Complete' only
-        changes = [
-            Change(
-                record.record_id,
-                form,
-                column,
-                "create" if old == "" else ("delete" if new == "" else "update"),
-                old,
-                new,
-                reason,
-            )
-            for column in sorted(set(entry.values) | set(values))
-            if (old := entry.values.get(column, "")) != (new := values.get(column, ""))
-        ]
-        if entry.status != status:
-            changes.append(
-                Change(
-                    record.record_id,
-                    form,
-                    f"{form}_complete",
-                    "status",
-                    str(entry.status),
-                    str(status),
-                    reason,
-                )
-            )
+        changes = _changes(record, form, entry, values, status, reason)
         if changes and entry.status == FormStatus.COMPLETE and not reason.strip():
-            raise SaveRefused("This form is marked complete: give a reason for the change.")
+            raise SaveRefused(_("This form is marked complete: give a reason for the change."))
         if changes:
             append(record.study, user, changes)
             entry.values = {**entry.values, **values}
@@ -190,3 +240,34 @@ def save(
             entry.updated_by = user
             entry.save()
         return SaveResult(len(changes), status, [f.field for f in missing])
+
+
+def _changes(
+    record: Record, form: str, entry: FormEntry, values: dict[str, str], status: int, reason: str
+) -> list[Change]:
+    changes = [
+        Change(
+            record.record_id,
+            form,
+            column,
+            "create" if old == "" else ("delete" if new == "" else "update"),
+            old,
+            new,
+            reason,
+        )
+        for column in sorted(set(entry.values) | set(values))
+        if column in values and (old := entry.values.get(column, "")) != (new := values[column])
+    ]
+    if entry.status != status:
+        changes.append(
+            Change(
+                record.record_id,
+                form,
+                f"{form}_complete",
+                "status",
+                str(entry.status),
+                str(status),
+                reason,
+            )
+        )
+    return changes

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from followup.study import DataDictionary, read_dictionary
 from followup.study.plan import Plan, read_plan
@@ -63,10 +64,10 @@ class Hospital(models.Model):
 class Role(models.TextChoices):
     """What a user may do."""
 
-    DATA_MANAGER = "data_manager", "Data manager"
-    COORDINATOR = "coordinator", "Hospital coordinator"
-    STATISTICIAN = "statistician", "Statistician"
-    ADMINISTRATOR = "administrator", "Administrator"
+    DATA_MANAGER = "data_manager", _("Data manager")
+    COORDINATOR = "coordinator", _("Hospital coordinator")
+    STATISTICIAN = "statistician", _("Statistician")
+    ADMINISTRATOR = "administrator", _("Administrator")
 
 
 class Membership(models.Model):
@@ -79,6 +80,12 @@ class Membership(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     hospital = models.ForeignKey(
         Hospital, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
+    )
+    language = models.CharField(
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text="The pages' language; blank follows the browser.",
     )
 
     class Meta:
@@ -101,6 +108,8 @@ class Record(models.Model):
     record_id = models.CharField(max_length=100)
     hospital = models.ForeignKey(Hospital, on_delete=models.PROTECT, related_name="records")
     locked = models.BooleanField(default=False)
+    signed_by = models.CharField(max_length=150, blank=True)  # e-signature: who, when (trail: why)
+    signed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -123,9 +132,9 @@ class Record(models.Model):
 class FormStatus(models.IntegerChoices):
     """REDCap's form status."""
 
-    INCOMPLETE = 0, "Incomplete"
-    UNVERIFIED = 1, "Unverified"
-    COMPLETE = 2, "Complete"
+    INCOMPLETE = 0, _("Incomplete")
+    UNVERIFIED = 1, _("Unverified")
+    COMPLETE = 2, _("Complete")
 
 
 class FormEntry(models.Model):
@@ -145,8 +154,18 @@ class FormEntry(models.Model):
         ]
 
 
+class AuditHead(models.Model):
+    """The one row holding the trail's last hash: appenders lock it, so the chain never forks."""
+
+    hash = models.CharField(max_length=64)
+
+
 class AuditEntry(models.Model):
-    """One change, append-only; ``hash`` chains it to the entry before (``audit verify``)."""
+    """One change, append-only; ``hash`` chains it to the entry before (``audit verify``).
+
+    ``record`` is blank for changes that belong to no record: sign-in lockouts, users, the
+    study's files. ``study`` is 0 for those of no study (a lockout of an unknown user name).
+    """
 
     at = models.DateTimeField()
     user = models.CharField(max_length=150)
@@ -176,22 +195,57 @@ class AuditEntry(models.Model):
         raise PermissionError("audit entries cannot be deleted")
 
 
+ACCOUNT_ACTIONS = (
+    "signin_lockout",
+    "signin_unlock",
+    "user_invite",
+    "user_change",
+    "admin_add",
+    "admin_change",
+    "admin_delete",
+)
+
+
+class AccountEvent(AuditEntry):
+    """The trail's entries about people and sign-ins, which hold no patient values."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "account event"
+
+
 class DataQuery(models.Model):
     """A question the data center asks a hospital about one field; the thread is kept."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        ANSWERED = "answered", "Answered"
-        CLOSED = "closed", "Closed"
+        OPEN = "open", _("Open")
+        ANSWERED = "answered", _("Answered")
+        CLOSED = "closed", _("Closed")
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="queries")
     form = models.CharField(max_length=100)
     field = models.CharField(max_length=100)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     opened = models.DateTimeField(auto_now_add=True)
+    opened_by = models.CharField(max_length=150, blank=True)
 
     class Meta:
         verbose_name_plural = "data queries"
+
+
+class DictionaryTranslation(models.Model):
+    """The dictionary's labels, notes and choices in one more language (REDCap MLM's CSV)."""
+
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="translations")
+    language = models.CharField(max_length=10)
+    csv = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["study", "language"], name="one_translation_per_language"
+            )
+        ]
 
 
 class QueryMessage(models.Model):

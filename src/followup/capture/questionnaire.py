@@ -3,6 +3,10 @@
 Django parses the POST, renders the widgets and checks choices; ``followup.study`` then checks
 types, ranges, required fields and the plan's rules, and its messages are shown beside Django's.
 Every field is optional here: in REDCap a required field blocks only the status "Complete".
+Dates are typed and shown as YYYY-MM-DD whatever the browser's locale (a text box, not the
+browser's date picker, whose format follows the computer's language). Where the study has
+missing-data codes, each field but checkboxes and ``@NOMISSING`` fields has a chooser beside it
+whose code is stored as the field's value, as REDCap stores it.
 """
 
 from __future__ import annotations
@@ -11,45 +15,64 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from followup.capture.models import Study
+from followup.capture.translations import choices, field_label
 from followup.study import DataDictionary, Field
 from followup.study.choices import checkbox_column
 
-
-def _choices(field: Field) -> list[tuple[str, str]]:
-    if field.field_type == "yesno":
-        return [("1", "Yes"), ("0", "No")]
-    if field.field_type == "truefalse":
-        return [("1", "True"), ("0", "False")]
-    return [(c.code, c.label) for c in field.choices]
+_DATE_PATTERN = {
+    "date": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD", 10),
+    "datetime": (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "YYYY-MM-DD HH:MM", 16),
+    "datetime_seconds": (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "YYYY-MM-DD HH:MM:SS", 19),
+}
 
 
-def _form_field(field: Field) -> forms.Field:
+def _date_kind(field: Field) -> str | None:
+    kind = field.text_type.name if field.text_type else ""
+    if kind.startswith("datetime_seconds"):
+        return "datetime_seconds"
+    if kind.startswith("datetime"):
+        return "datetime"
+    if kind.startswith("date"):
+        return "date"
+    return None
+
+
+def _form_field(study: Study, field: Field, language: str) -> forms.Field:
     """The Django field and widget a dictionary field needs."""
-    label = field.label
+    label = field_label(study, field, language)
+    options = choices(study, field, language)
     if field.field_type in ("radio", "yesno", "truefalse"):
         return forms.ChoiceField(
-            label=label, choices=_choices(field), widget=forms.RadioSelect, required=False
+            label=label, choices=options, widget=forms.RadioSelect, required=False
         )
     if field.field_type == "dropdown":
-        return forms.ChoiceField(label=label, choices=[("", "—"), *_choices(field)], required=False)
+        return forms.ChoiceField(label=label, choices=[("", "—"), *options], required=False)
     if field.field_type == "checkbox":
         return forms.MultipleChoiceField(
-            label=label,
-            choices=_choices(field),
-            required=False,
-            widget=forms.CheckboxSelectMultiple,
+            label=label, choices=options, required=False, widget=forms.CheckboxSelectMultiple
         )
     if field.field_type == "notes":
         return forms.CharField(
             label=label, required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
         )
+    date = _date_kind(field)
+    if date is not None:
+        pattern, placeholder, length = _DATE_PATTERN[date]
+        attrs = {
+            "pattern": pattern,
+            "placeholder": placeholder,
+            "maxlength": str(length),
+            "inputmode": "numeric",
+            "autocomplete": "off",
+            "class": "date",
+        }
+        return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
     kind = field.text_type.name if field.text_type else ""
-    if kind.startswith("date_"):
-        return forms.CharField(
-            label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
-        )
-    attrs = {"inputmode": "decimal"} if kind in ("integer", "number") else {}
+    attrs = {"inputmode": "decimal"} if kind == "integer" or kind.startswith("number") else {}
     return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
 
 
@@ -60,42 +83,94 @@ def form_fields(dictionary: DataDictionary, form: str) -> list[Field]:
     ]
 
 
+def form_columns(study: Study, form: str) -> set[str]:
+    """The export columns a save of this form may write (its fields' columns, nothing else)."""
+    return {c for f in form_fields(study.dictionary, form) for c in f.export_columns}
+
+
+def takes_missing_code(study: Study, field: Field) -> bool:
+    """Whether the field offers the study's missing-data codes."""
+    plan = study.plan
+    return bool(
+        plan
+        and plan.missing_codes
+        and field.field_type != "checkbox"
+        and "@NOMISSING" not in field.annotation.upper()
+    )
+
+
+class _Questionnaire(forms.Form):
+    """A field's value and a missing-data code are one answer: not both."""
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        for name in list(self.fields):
+            if name.endswith("__missing") and cleaned.get(name):
+                value = cleaned.get(name.removesuffix("__missing"))
+                if value not in (None, "", []):
+                    self.add_error(
+                        name,
+                        _("Give a value or a missing-data code, not both."),
+                    )
+        return cleaned
+
+
 def questionnaire(
-    dictionary: DataDictionary,
+    study: Study,
     form: str,
     values: Mapping[str, str],
     *,
     data: Any = None,
     readonly: bool = False,
+    language: str = "en",
 ) -> forms.Form:
     """The bound (``data``) or unbound form, its initial values the stored raw ones."""
-    fields = {f.name: _form_field(f) for f in form_fields(dictionary, form)}
+    plan = study.plan
+    codes = dict(plan.missing_codes) if plan else {}
+    fields: dict[str, forms.Field] = {}
     initial: dict[str, Any] = {}
-    for f in form_fields(dictionary, form):
+    for f in form_fields(study.dictionary, form):
+        fields[f.name] = _form_field(study, f, language)
+        stored = values.get(f.name, "")
         if f.field_type == "checkbox":
             initial[f.name] = [
-                c for c, _ in _choices(f) if values.get(checkbox_column(f.name, c)) == "1"
+                c
+                for c, _label in choices(study, f, language)
+                if values.get(checkbox_column(f.name, c)) == "1"
             ]
         else:
-            initial[f.name] = values.get(f.name, "")
-    form_class = type("Questionnaire", (forms.Form,), fields)
+            initial[f.name] = "" if stored in codes else stored
+        if takes_missing_code(study, f):
+            fields[f"{f.name}__missing"] = forms.ChoiceField(
+                label=gettext_lazy("Missing data code"),
+                choices=[("", "—"), *((c, f"{c} — {label}") for c, label in codes.items())],
+                required=False,
+            )
+            initial[f"{f.name}__missing"] = stored if stored in codes else ""
+    form_class = type("Questionnaire", (_Questionnaire,), fields)
     bound = form_class(data=data, initial=initial, auto_id="f-%s")
     for django_field in bound.fields.values():
         django_field.disabled = readonly
     return bound
 
 
-def raw_values(dictionary: DataDictionary, form: str, bound: forms.Form) -> dict[str, str]:
-    """The cleaned answers as REDCap stores them: checkbox options as 1/0 columns, text stripped."""
+def raw_values(study: Study, form: str, bound: forms.Form) -> dict[str, str]:
+    """The cleaned answers as REDCap stores them.
+
+    Checkbox options become 1/0 columns, text is stripped, a missing-data code replaces a value.
+    """
     cleaned = bound.cleaned_data
     values: dict[str, str] = {}
-    for f in form_fields(dictionary, form):
+    for f in form_fields(study.dictionary, form):
         if f.field_type == "checkbox":
             ticked = set(cleaned.get(f.name) or [])
-            for code, _ in _choices(f):
+            for code in (c.code for c in f.choices):
                 values[checkbox_column(f.name, code)] = "1" if code in ticked else "0"
-        elif f.field_type == "notes":
-            values[f.name] = (cleaned.get(f.name) or "").replace("\r\n", "\n").strip()
+            continue
+        code = cleaned.get(f"{f.name}__missing") or ""
+        if f.field_type == "notes":
+            text = (cleaned.get(f.name) or "").replace("\r\n", "\n").strip()
         else:
-            values[f.name] = (cleaned.get(f.name) or "").strip()
+            text = (cleaned.get(f.name) or "").strip()
+        values[f.name] = code or text
     return values

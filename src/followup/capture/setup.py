@@ -1,4 +1,4 @@
-"""Setting a study up: its dictionary and plan, its hospitals, its records, its people.
+"""Setting a study up: its dictionary and plan, its hospitals, its records.
 
 Loading records writes them through the same audited path as a save in the browser, so the trail
 starts with where every value came from.
@@ -6,21 +6,19 @@ starts with where every value came from.
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from pathlib import PurePath
 
-from django.contrib.auth import get_user_model
-from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
 from followup.capture.audit import Change, append
-from followup.capture.models import FormEntry, Hospital, Membership, Record, Role, Study
+from followup.capture.models import DictionaryTranslation, FormEntry, Hospital, Record, Study
 from followup.io import RecordSet
 from followup.study import read_dictionary
 from followup.study.plan import read_plan
+from followup.study.translation import read_translation
 from followup.study.values import read_status
 
 
@@ -32,12 +30,25 @@ def create_study(name: str, dictionary_csv: str, plan_yaml: str = "") -> Study:
     return Study.objects.create(name=name, dictionary_csv=dictionary_csv, plan_yaml=plan_yaml)
 
 
+_GROUP = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+
 class SetupError(ValueError):
     """An upload that would lose or duplicate data; nothing was changed."""
 
 
-def replace_definition(study: Study, dictionary_csv: str, plan_yaml: str | None) -> list[str]:
-    """New dictionary (and plan) for the study, refused if a field that holds data would vanish."""
+def _digest(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def replace_definition(
+    study: Study, dictionary_csv: str, plan_yaml: str | None, *, by: str, source: str = ""
+) -> list[str]:
+    """New dictionary (and plan) for the study, refused if a field that holds data would vanish.
+
+    The trail records each file's replacement: the file name, both versions' SHA-256 and the
+    fields added and removed (the files themselves stay in the study, as uploaded).
+    """
     dictionary = read_dictionary(dictionary_csv, source="data dictionary")
     plan_text = study.plan_yaml if plan_yaml is None else plan_yaml
     if plan_text:
@@ -51,10 +62,81 @@ def replace_definition(study: Study, dictionary_csv: str, plan_yaml: str | None)
             f"the new dictionary has no field for data already entered in: {', '.join(lost)}; "
             "REDCap would delete those values, Followup refuses (keep the fields, or export first)"
         )
-    removed = sorted({c for f in study.dictionary for c in f.export_columns} - kept)
-    study.dictionary_csv, study.plan_yaml = dictionary_csv, plan_text
-    study.save(update_fields=["dictionary_csv", "plan_yaml"])
+    before = {c for f in study.dictionary for c in f.export_columns}
+    removed = sorted(before - kept)
+    added = sorted(kept - before)
+    changes = []
+    if dictionary_csv != study.dictionary_csv:
+        detail = "; ".join(
+            part
+            for part in (
+                f"added: {', '.join(added)}" if added else "",
+                f"removed: {', '.join(removed)}" if removed else "",
+            )
+            if part
+        )
+        changes.append(
+            Change(
+                "",
+                "",
+                "data dictionary",
+                "definition",
+                _digest(study.dictionary_csv),
+                _digest(dictionary_csv),
+                f"replaced from {source or 'an upload'}" + (f" ({detail})" if detail else ""),
+            )
+        )
+    if plan_text != study.plan_yaml:
+        changes.append(
+            Change(
+                "",
+                "",
+                "analysis plan",
+                "definition",
+                _digest(study.plan_yaml) if study.plan_yaml else "",
+                _digest(plan_text),
+                "replaced from an upload",
+            )
+        )
+    with transaction.atomic():
+        study.dictionary_csv, study.plan_yaml = dictionary_csv, plan_text
+        study.save(update_fields=["dictionary_csv", "plan_yaml"])
+        if changes:
+            append(study, by, changes)
+    for cached in ("dictionary", "plan", "_followup_translations"):
+        study.__dict__.pop(cached, None)
     return removed
+
+
+def set_translation(study: Study, language: str, csv_text: str, *, by: str, source: str) -> int:
+    """Store the dictionary's translation into ``language`` (checked first); how many texts."""
+    parsed = read_translation(csv_text, study.dictionary, source=source)
+    if parsed.language and parsed.language != language:
+        raise SetupError(
+            f"{source}: the file is the '{parsed.language}' translation, not '{language}'"
+        )
+    with transaction.atomic():
+        old = DictionaryTranslation.objects.filter(study=study, language=language).first()
+        DictionaryTranslation.objects.update_or_create(
+            study=study, language=language, defaults={"csv": csv_text}
+        )
+        append(
+            study,
+            by,
+            [
+                Change(
+                    "",
+                    "",
+                    f"translation:{language}",
+                    "definition",
+                    _digest(old.csv) if old else "",
+                    _digest(csv_text),
+                    f"{len(parsed.texts)} texts from {source}",
+                )
+            ],
+        )
+    study.__dict__.pop("_followup_translations", None)
+    return len(parsed.texts)
 
 
 def load_records(
@@ -63,15 +145,35 @@ def load_records(
     """Store imported records (all or nothing), each hospital created from its access group."""
     skip = set(skip_forms)
     dictionary = study.dictionary
-    existing = set(
-        Record.objects.filter(
-            study=study, record_id__in=[r.record_id for r in records]
-        ).values_list("record_id", flat=True)
-    )
-    if existing:
-        rows = ", ".join(f"row {r.row} ({r.record_id})" for r in records if r.record_id in existing)
-        raise SetupError(f"already in the study, nothing was imported: {rows}")
+    source = PurePath(records.source).name  # the file's name: no server path in the trail
+    bad_groups = [
+        f"row {r.row} ({r.access_group!r})"
+        for r in records
+        if r.access_group and not _GROUP.fullmatch(r.access_group)
+    ]
+    if bad_groups:
+        raise SetupError(
+            f"{source}: redcap_data_access_group must be a code of letters, digits, '-' and '_' "
+            f"(at most 64), nothing was imported: {', '.join(bad_groups)}"
+        )
     with transaction.atomic():
+        stored = {
+            r.casefold(): r
+            for r in Record.objects.filter(study=study).values_list("record_id", flat=True)
+        }
+        clash = [r for r in records if r.record_id.casefold() in stored]
+        if clash:
+            rows = ", ".join(
+                f"row {r.row} ({r.record_id}"
+                + (
+                    f", stored as {stored[r.record_id.casefold()]}"
+                    if stored[r.record_id.casefold()] != r.record_id
+                    else ""
+                )
+                + ")"
+                for r in clash
+            )
+            raise SetupError(f"{source}: already in the study, nothing was imported: {rows}")
         for imported in records:
             code = imported.access_group or "unassigned"
             hospital, _ = Hospital.objects.get_or_create(
@@ -111,7 +213,7 @@ def load_records(
                         "import",
                         "",
                         v,
-                        f"imported from {records.source}",
+                        f"imported from {source}",
                     )
                     for c, v in values.items()
                 ]
@@ -121,51 +223,3 @@ def load_records(
                 changes or [Change(record.record_id, "", "", "create", "", "", "record created")],
             )
     return len(records)
-
-
-@dataclass(frozen=True)
-class Invitation:
-    """A new user's sign-in link (the password is chosen on first use)."""
-
-    username: str
-    link: str
-
-
-def add_user(
-    study: Study,
-    username: str,
-    role: str,
-    *,
-    hospital: Hospital | None = None,
-    email: str = "",
-    password: str | None = None,
-) -> str:
-    """Create (or reset) a user with a role; returns the password set (random unless given)."""
-    if role not in Role.values:
-        raise ValueError(f"role must be one of {', '.join(Role.values)}; got {role!r}")
-    if role == Role.COORDINATOR and hospital is None:
-        raise ValueError("a coordinator needs a hospital")
-    users = get_user_model()
-    user, _ = users.objects.get_or_create(username=username, defaults={"email": email})
-    password = password or secrets.token_urlsafe(9)
-    user.set_password(password)
-    user.email = email or user.email
-    user.is_staff = user.is_superuser = role == Role.ADMINISTRATOR
-    user.save()
-    Membership.objects.update_or_create(
-        user=user,
-        defaults={
-            "study": study,
-            "role": role,
-            "hospital": hospital if role == Role.COORDINATOR else None,
-        },
-    )
-    return password
-
-
-def invitation_link(base_url: str, username: str) -> Invitation:
-    """A one-use link to choose a password (Django's password-reset token)."""
-    user = get_user_model().objects.get(username=username)
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return Invitation(username, f"{base_url.rstrip('/')}/password/{uid}/{token}/")

@@ -1,4 +1,4 @@
-"""Where each page lives."""
+"""Where each page lives, and the pages shown when a request cannot be answered."""
 
 from pathlib import Path
 
@@ -7,10 +7,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path
 from django.views.static import serve
 
-from followup.capture import views
+from followup.capture.views import forms, home, locking, people, queries, records, report, study
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -18,25 +18,45 @@ urlpatterns = [
         auth_views.PasswordResetConfirmView.as_view(success_url="/login/"),
         name="password_reset_confirm",
     ),
-    path("records/", views.records, name="records"),
-    path("records/<str:record_id>/trail/", views.record_trail, name="trail"),
-    path("records/<str:record_id>/lock/", views.lock, name="lock"),
+    path("language/", home.set_language, name="set_language"),
+    path("records/", records.records, name="records"),
+    path("records/<str:record_id>/trail/", study.record_trail, name="trail"),
+    path("records/<str:record_id>/lock/", locking.lock_record, name="lock"),
     path(
         "records/<str:record_id>/queries/<int:query_id>/reply/",
-        views.reply_query,
+        queries.reply,
         name="reply_query",
     ),
-    path("records/<str:record_id>/<str:form>/", views.form_page, name="form"),
-    path("records/<str:record_id>/<str:form>/query/", views.open_query, name="open_query"),
-    path("dashboard/", views.dashboard, name="dashboard"),
-    path("setup/", views.study_setup, name="setup"),
-    path("dashboard/remind/<int:hospital_id>/", views.remind_hospital, name="remind"),
-    path("dashboard/invite/", views.invite_coordinator, name="invite"),
-    path("export.csv", views.export, name="export"),
-    path("report/", views.report, name="report"),
+    path("records/<str:record_id>/<str:form>/", forms.form_page, name="form"),
+    path("records/<str:record_id>/<str:form>/query/", queries.open_on_field, name="open_query"),
+    path(
+        "records/<str:record_id>/<str:form>/resolve/",
+        forms.resolve_conflict,
+        name="resolve_conflict",
+    ),
+    path(
+        "records/<str:record_id>/<str:form>/history/<str:field>/",
+        forms.history,
+        name="history",
+    ),
+    path("queries/", queries.query_list, name="queries"),
+    path("dashboard/", records.dashboard, name="dashboard"),
+    path("dashboard/remind/<int:hospital_id>/", records.remind_hospital, name="remind"),
+    path("people/", people.people, name="people"),
+    path("people/invite/", people.invite_coordinator, name="invite"),
+    path("people/<int:user_id>/", people.change_person, name="change_person"),
+    path("setup/", study.study_setup, name="setup"),
+    path("export.csv", study.export, name="export"),
+    path("report/", report.report, name="report"),
+    path("report/<str:kind>/", report.report_file, name="report_file"),
     path("admin/", admin.site.urls),
     # The app's own CSS and script, served by Django itself: no separate web server to set up.
     re_path(
         r"^static/(?P<path>capture/.*)$", serve, {"document_root": Path(__file__).parent / "static"}
     ),
 ]
+
+handler400 = "followup.capture.errors.bad_request"
+handler403 = "followup.capture.errors.permission_denied"
+handler404 = "followup.capture.errors.page_not_found"
+handler500 = "followup.capture.errors.server_error"

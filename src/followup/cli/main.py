@@ -203,13 +203,14 @@ def _load(
         steps(f"reading the analysis plan {plan_path}")
         plan = load_plan(plan_path, dictionary)
     steps(f"reading the records {records_path}")
-    return dictionary, load_records(records_path, dictionary), plan
+    codes = plan.missing_codes if plan is not None else {}
+    return dictionary, load_records(records_path, dictionary, missing_codes=codes), plan
 
 
 def _findings(dictionary: DataDictionary, records: RecordSet, plan: Plan | None) -> list[Finding]:
     if plan is None:
         return validate(dictionary, records)
-    return validate(dictionary, records, plan.rules, plan.form_logic)
+    return validate(dictionary, records, plan.rules, plan.form_logic, plan.missing_codes)
 
 
 def _print_findings(found: Sequence[Finding], count: int) -> None:

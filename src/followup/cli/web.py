@@ -27,11 +27,11 @@ _DATA = click.option(
 )
 
 
-def _django(data_dir: Path) -> None:
+def _django(data_dir: Path, *, local: bool = True) -> None:
     from followup.capture.database import start_django
 
     data_dir.mkdir(parents=True, exist_ok=True)
-    start_django(data_dir.resolve())
+    start_django(data_dir.resolve(), local=local)
 
 
 def _migrate() -> None:
@@ -40,43 +40,101 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+_LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+_NEEDS_KEY = (
+    "error: set FOLLOWUP_SECRET_KEY first: only the demo may keep a generated key in its data "
+    "folder (e.g. export FOLLOWUP_SECRET_KEY=$(python -c 'import secrets; "
+    "print(secrets.token_urlsafe(50))'), and keep it private)"
+)
+
+
+def _real_study_without_key() -> bool:
+    """A study that is not the demo, served or linked without the deployment's own key."""
+    from django.conf import settings
+
+    from followup.capture.demo import is_demo
+    from followup.capture.models import Study
+
+    study = Study.objects.first()
+    return not settings.SECRET_KEY_FROM_ENVIRONMENT and (study is None or not is_demo(study))
+
+
 @cli.command(short_help="Run the web app (creates the demo study on first run).")
 @_DATA
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; any other than loopback turns on HTTPS-only cookies, HSTS and "
+    "the redirect to HTTPS (put a TLS proxy in front) and needs FOLLOWUP_SECRET_KEY.",
+)
 @click.option("--port", default=8000, show_default=True, help="Port to listen on.")
 @click.option("--no-demo", is_flag=True, help="Do not create the demo study in an empty database.")
 @debug_option
 def serve(data_dir: Path, host: str, port: int, no_demo: bool, debug: bool) -> None:
-    """Migrate, create the demo study and users if the database is empty, print sign-ins, serve."""
+    """Migrate, create the demo study and users if the database is empty, print sign-ins, serve.
+
+    One server per data folder: a second is refused while the first runs. Passwords are
+    printed once, when the demo is created; a restart changes nobody's password.
+    """
 
     def action() -> int:
-        _django(data_dir)
-        click.echo(f"database: migrating {data_dir / 'followup.sqlite3'}", err=True)
-        _migrate()
-        from followup.capture.models import Study
+        local = host in _LOOPBACK
+        _django(data_dir, local=local)
+        from followup.capture.server_lock import ServerRunning, hold
 
-        study = Study.objects.first()
-        users = []
-        if study is None and not no_demo:
-            users = _create_demo(data_dir)
-        elif study is not None and study.name.endswith("(demo)"):
-            from followup.capture.demo import reset_demo_passwords
-
-            users = reset_demo_passwords(study)
-        url = f"http://{host}:{port}/"
-        if users:
-            click.echo("Demo users (passwords are new each time the server starts):")
-            for u in users:
-                click.echo(f"  {u.username:<14} {u.password:<14} {u.role} ({u.hospital})")
-        click.echo(f"Followup is at {url}  (Ctrl-C stops it)")
-        from django.core.management import call_command
-
-        call_command(
-            "runserver", f"{host}:{port}", use_reloader=False, use_threading=True, skip_checks=False
-        )
-        return DONE
+        url = f"http://{host if ':' not in host or host.startswith('[') else f'[{host}]'}:{port}"
+        try:
+            lock = hold(data_dir, url)
+        except ServerRunning as running:
+            click.echo(f"error: {running}", err=True)
+            return BAD_INPUT
+        try:
+            return _serve(data_dir, host, port, url, no_demo)
+        finally:
+            lock.release()
 
     _run(action, debug)
+
+
+def _serve(data_dir: Path, host: str, port: int, url: str, no_demo: bool) -> int:
+    import os
+
+    from django.core.management import call_command
+
+    from followup.capture.models import Study
+
+    click.echo(f"database: migrating {data_dir / 'followup.sqlite3'}", err=True)
+    _migrate()
+    created = []
+    if Study.objects.first() is None and not no_demo:
+        created = _create_demo(data_dir)
+    if _real_study_without_key():
+        click.echo(_NEEDS_KEY, err=True)
+        return BAD_INPUT
+    _print_users(created)
+    os.environ.setdefault("FOLLOWUP_SERVER_URL", url)
+    click.echo(f"Followup is at {url}/  (Ctrl-C stops it)")
+    call_command(
+        "runserver", f"{host}:{port}", use_reloader=False, use_threading=True, skip_checks=False
+    )
+    return DONE
+
+
+def _print_users(created: list) -> None:  # type: ignore[type-arg]
+    from followup.capture.models import Membership
+
+    if created:
+        click.echo("Demo users (write the passwords down: they are shown this once):")
+        for u in created:
+            click.echo(f"  {u.username:<14} {u.password:<18} {u.role} ({u.hospital})")
+        return
+    names = ", ".join(Membership.objects.values_list("user__username", flat=True).order_by("id"))
+    if names:
+        click.echo(
+            f"Users: {names}. Passwords are unchanged; `followup signin-link NAME` "
+            "prints a link to choose a new one."
+        )
 
 
 def _create_demo(data_dir: Path) -> list:  # type: ignore[type-arg]
@@ -146,7 +204,17 @@ def setup_command(
     _run(action, debug)
 
 
-@cli.command(short_help="Add a user (or reset one) and print the sign-in link.")
+def _link_base(data_dir: Path) -> str:
+    """Where printed links point: FOLLOWUP_BASE_URL, else the running server, else the default."""
+    from django.conf import settings
+
+    from followup.capture.server_lock import running_server
+
+    server = running_server(data_dir) or {}
+    return str(settings.FOLLOWUP_BASE_URL or server.get("url") or "http://127.0.0.1:8000")
+
+
+@cli.command(short_help="Add a user and print their sign-in link.")
 @click.argument("username")
 @click.option(
     "--role",
@@ -156,25 +224,40 @@ def setup_command(
 )
 @click.option("--hospital", help="The hospital's access-group code (coordinators).")
 @click.option("--email", default="", help="Where to send the invitation (Django's mail settings).")
+@click.option(
+    "--language", type=click.Choice(["", "en", "ja"]), default="", help="The user's language."
+)
 @_DATA
 @debug_option
 def createuser(
-    username: str, role: str, hospital: str | None, email: str, data_dir: Path, debug: bool
+    username: str,
+    role: str,
+    hospital: str | None,
+    email: str,
+    language: str,
+    data_dir: Path,
+    debug: bool,
 ) -> None:
-    """Create a user with a role; print a one-use link to choose a password (mailed if --email)."""
+    """Create a user with a role; print a one-use link to choose a password (mailed if --email).
+
+    A user name that exists is refused: `followup signin-link NAME` gives its owner a new link.
+    """
 
     def action() -> int:
         _django(data_dir)
         _migrate()
-        from django.conf import settings
         from django.core.mail import send_mail
 
+        from followup.capture.audit import Change, append
         from followup.capture.models import Hospital, Study
-        from followup.capture.setup import add_user, invitation_link
+        from followup.capture.people import PeopleError, create_user, sign_in_link
 
         study = Study.objects.first()
         if study is None:
             click.echo("error: there is no study yet: create it with `followup setup`", err=True)
+            return BAD_INPUT
+        if _real_study_without_key():
+            click.echo(_NEEDS_KEY, err=True)
             return BAD_INPUT
         place = None
         if hospital:
@@ -184,16 +267,57 @@ def createuser(
                 click.echo(f"error: no hospital '{hospital}' (known: {codes})", err=True)
                 return BAD_INPUT
         try:
-            add_user(study, username, role, hospital=place, email=email)
-        except ValueError as error:
+            user = create_user(
+                study, username, role, hospital=place, email=email, language=language
+            )
+        except PeopleError as error:
             click.echo(f"error: {error}", err=True)
             return BAD_INPUT
-        link = invitation_link(settings.FOLLOWUP_BASE_URL, username).link
+        append(
+            study,
+            "followup createuser",
+            [Change("", "", f"user:{username}", "user_invite", "", role)],
+        )
+        link = sign_in_link(_link_base(data_dir), user)
         if email:
             send_mail(
                 "Your Followup sign-in link", f"Choose your password here: {link}", None, [email]
             )
         click.echo(f"{username}: {link}")
+        return DONE
+
+    _run(action, debug)
+
+
+@cli.command(name="signin-link", short_help="Print a one-use link for a user to choose a password.")
+@click.argument("username")
+@_DATA
+@debug_option
+def signin_link(username: str, data_dir: Path, debug: bool) -> None:
+    """A new one-use link to choose a password, for a user who lost theirs (in the audit trail)."""
+
+    def action() -> int:
+        _django(data_dir)
+        _migrate()
+        from django.contrib.auth import get_user_model
+
+        from followup.capture.audit import Change, append
+        from followup.capture.models import Study
+        from followup.capture.people import sign_in_link
+
+        if _real_study_without_key():
+            click.echo(_NEEDS_KEY, err=True)
+            return BAD_INPUT
+        user = get_user_model().objects.filter(username=username).first()
+        if user is None:
+            click.echo(f"error: there is no user '{username}'", err=True)
+            return BAD_INPUT
+        append(
+            Study.objects.first(),
+            "followup signin-link",
+            [Change("", "", f"user:{username}", "user_change", "", "password link printed")],
+        )
+        click.echo(f"{username}: {sign_in_link(_link_base(data_dir), user)}")
         return DONE
 
     _run(action, debug)

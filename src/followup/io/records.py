@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from followup.io.record_headers import ColumnMap, map_columns
 from followup.study import DataDictionary, Problem
 from followup.study.errors import ProblemsError
+from followup.study.record_ids import record_id_problem
+from followup.study.validation import is_missing_code
 from followup.study.values import FORM_STATUS, read_status, read_value
 
 
@@ -55,8 +57,13 @@ class RecordSet:
         return len(self.records)
 
 
-def load_records(path: str | Path, dictionary: DataDictionary) -> RecordSet:
-    """Read a REDCap CSV export (raw or label) of ``dictionary``'s records."""
+def load_records(
+    path: str | Path, dictionary: DataDictionary, *, missing_codes: Collection[str] = ()
+) -> RecordSet:
+    """Read a REDCap CSV export (raw or label) of ``dictionary``'s records.
+
+    ``missing_codes`` are the study's missing-data codes, accepted in any field but checkboxes.
+    """
     path = Path(path)
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -65,10 +72,16 @@ def load_records(path: str | Path, dictionary: DataDictionary) -> RecordSet:
     except UnicodeDecodeError as error:
         message = f"is not UTF-8 text (byte {error.start + 1}); save as CSV UTF-8"
         raise RecordsError(str(path), [Problem(None, None, message)]) from None
-    return read_records(text, dictionary, source=str(path))
+    return read_records(text, dictionary, source=str(path), missing_codes=missing_codes)
 
 
-def read_records(text: str, dictionary: DataDictionary, *, source: str = "records") -> RecordSet:
+def read_records(
+    text: str,
+    dictionary: DataDictionary,
+    *,
+    source: str = "records",
+    missing_codes: Collection[str] = (),
+) -> RecordSet:
     """Parse export CSV text (see load_records)."""
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
     if not rows or not any(c.strip() for c in rows[0]):
@@ -78,27 +91,37 @@ def read_records(text: str, dictionary: DataDictionary, *, source: str = "record
     if problems:
         raise RecordsError(source, problems)
     records: list[Record] = []
-    first_row: dict[str, int] = {}
+    first_row: dict[str, tuple[int, str]] = {}
+    codes = frozenset(missing_codes)
     for number, cells in enumerate(rows[1:], start=2):
         if not any(c.strip() for c in cells):
             continue
-        record = _record(number, cells, columns, problems)
-        if record.record_id in first_row:
+        record = _record(number, cells, columns, codes, problems)
+        key = record.record_id.casefold()  # REDCap: 'abc' and 'ABC' are one record
+        if record.record_id and key in first_row:
+            row, spelled = first_row[key]
+            same = "" if spelled == record.record_id else f" (as '{spelled}': IDs ignore case)"
             problems.append(
                 Problem(
                     number,
                     dictionary.record_id,
-                    f"record '{record.record_id}' is already in row {first_row[record.record_id]}",
+                    f"record '{record.record_id}' is already in row {row}{same}",
                 )
             )
-        first_row.setdefault(record.record_id, number)
+        first_row.setdefault(key, (number, record.record_id))
         records.append(record)
     if problems:
         raise RecordsError(source, problems)
     return RecordSet(dictionary, tuple(records), source)
 
 
-def _record(number: int, cells: list[str], columns: ColumnMap, problems: list[Problem]) -> Record:
+def _record(
+    number: int,
+    cells: list[str],
+    columns: ColumnMap,
+    codes: frozenset[str],
+    problems: list[Problem],
+) -> Record:
     if len(cells) != len(columns.header):
         problems.append(
             Problem(
@@ -115,21 +138,30 @@ def _record(number: int, cells: list[str], columns: ColumnMap, problems: list[Pr
         if column == "redcap_data_access_group":
             group = cell.strip()
             continue
-        values[column] = _raw_value(number, header, column, cell, columns, problems)
+        values[column] = _raw_value(number, header, column, cell, columns, codes, problems)
     record_id = values.get(columns.dictionary.record_id, "").strip()
-    if not record_id:
-        problems.append(Problem(number, columns.dictionary.record_id, "the record ID is blank"))
+    problem = record_id_problem(record_id)
+    if problem:
+        problems.append(Problem(number, columns.dictionary.record_id, problem))
     return Record(record_id, values, group, number)
 
 
 def _raw_value(
-    number: int, header: str, column: str, cell: str, columns: ColumnMap, problems: list[Problem]
+    number: int,
+    header: str,
+    column: str,
+    cell: str,
+    columns: ColumnMap,
+    codes: frozenset[str],
+    problems: list[Problem],
 ) -> str:
     """The raw value of one cell, translated from a label when the file is a label export."""
     raw = columns.raw_of(column, cell)
     try:
         if column in columns.statuses:
             read_status(raw)
+        elif is_missing_code(columns.owner[column], raw, codes):
+            pass  # a missing-data code stands for the value, whatever the field's type
         else:
             read_value(columns.owner[column], raw)
     except ValueError as error:

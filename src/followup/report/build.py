@@ -60,11 +60,16 @@ def write_report(
     pdf_path = None
     if pdf:
         progress("report.pdf")
-        import weasyprint  # a heavy import, only when a PDF is wanted
-
-        pdf_path = folder / "report.pdf"
-        weasyprint.HTML(string=html, base_url=str(folder)).write_pdf(pdf_path)
+        pdf_path = write_pdf(html, folder / "report.pdf")
     return ReportFiles(folder, html_path, pdf_path, results_json, figures, tables)
+
+
+def write_pdf(html: str, path: Path) -> Path:
+    """The report's HTML printed to PDF at ``path`` (figures are inline, nothing else is read)."""
+    import weasyprint  # a heavy import, only when a PDF is wanted
+
+    weasyprint.HTML(string=html, base_url=str(path.parent)).write_pdf(path)
+    return path
 
 
 def report_html(results: StudyResults, *, notes: Sequence[str] = ()) -> str:
@@ -114,8 +119,13 @@ def render_html(
     figures: Sequence[FigureFiles],
     tables: Sequence[Table],
     notes: Sequence[str],
+    links: Sequence[tuple[str, str]] = (),
 ) -> str:
-    """The self-contained report: styles and figures inline, no file beside it needed."""
+    """The self-contained report: styles and figures inline, no file beside it needed.
+
+    ``links`` (label, address) head the page where the report is shown inside an application:
+    the way back, the PDF; the files written for readers have none.
+    """
     template_dir = files("followup.report") / "templates"
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["b64"] = lambda text: base64.b64encode(text.encode("utf-8")).decode("ascii")
@@ -144,4 +154,5 @@ def render_html(
         methods=methods(results),
         exclusions=exclusions,
         analysis_notes=analysis_notes,
+        links=list(links),
     )

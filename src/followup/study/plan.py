@@ -36,6 +36,11 @@ class Plan:
     folder: Path
 
     @property
+    def missing_codes(self) -> dict[str, str]:
+        """REDCap's missing-data codes of the study (code → label); none when not set."""
+        return self.model.missing_codes
+
+    @property
     def reporting(self) -> Reporting:
         """How numbers are printed."""
         return self.model.reporting

@@ -7,9 +7,10 @@ derived variables; ``followup.study.plan`` parses and cross-checks them.
 
 from __future__ import annotations
 
-from typing import Literal
+import re
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class _Strict(BaseModel):
@@ -88,11 +89,43 @@ class Population(_Strict):
     flow: list[FlowStep] = []  # steps from the treated cohort: name, condition, its date field
 
 
+_MISSING_CODE = re.compile(r"[0-9A-Za-z._\-]+")
+
+
+def missing_codes_of(value: Any) -> dict[str, str]:
+    """REDCap's missing-data codes: 'UNK, Unknown | NASK, Not asked' or a mapping code → label.
+
+    A code has letters, digits, dots, hyphens and underscores (REDCap's rule for the setting).
+    """
+    if isinstance(value, str):
+        pairs = []
+        for item in (part.strip() for part in value.replace("\n", "|").split("|")):
+            if not item:
+                continue
+            code, comma, label = item.partition(",")
+            if not comma:
+                raise ValueError(f"'{item}' needs a code and a label: 'UNK, Unknown'")
+            pairs.append((code.strip(), label.strip()))
+        value = dict(pairs)
+    if not isinstance(value, dict):
+        raise ValueError("give the codes as 'UNK, Unknown | NASK, Not asked' or as a mapping")
+    codes = {str(k).strip(): str(v).strip() for k, v in value.items()}
+    for code, label in codes.items():
+        if not _MISSING_CODE.fullmatch(code):
+            raise ValueError(
+                f"missing-data code '{code}' may have only letters, digits, '.', '-' and '_'"
+            )
+        if not label:
+            raise ValueError(f"missing-data code '{code}' needs a label")
+    return codes
+
+
 class PlanModel(_Strict):
     """plan.yaml."""
 
     study: str
     dictionary: str = "dictionary.csv"
+    missing_codes: dict[str, str] = {}  # REDCap's project setting: code → label
     forms: dict[str, str] = {}
     population: Population = Population()
     derived: dict[str, Derived] = {}
@@ -105,6 +138,11 @@ class PlanModel(_Strict):
     risk_factors_for: str | None = None  # the endpoint of the Cox models (default: the first)
     follow_up: Endpoint | None = None
     reporting: Reporting = Reporting()
+
+    @field_validator("missing_codes", mode="before")
+    @classmethod
+    def _missing_codes(cls, value: Any) -> dict[str, str]:
+        return missing_codes_of(value)
 
     @model_validator(mode="after")
     def _names_are_unique(self) -> PlanModel:

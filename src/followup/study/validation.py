@@ -9,7 +9,7 @@ findings a data manager can sort, print and send back to the hospitals.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Literal, Protocol
@@ -65,11 +65,15 @@ def validate(
     records: Iterable[RecordLike],
     rules: Sequence[Rule] = (),
     form_logic: Mapping[str, Logic] | None = None,
+    missing_codes: Collection[str] = (),
 ) -> list[Finding]:
     """Every finding, record by record in file order, fields in dictionary order.
 
     ``form_logic`` says when a whole form applies (MLL03: the relapse questionnaire only for
     relapsed patients); fields of a form that does not apply are neither required nor expected.
+    A value that is one of the study's ``missing_codes`` (REDCap's missing-data codes) answers a
+    required field and is not checked for type, choice or range, except in a field annotated
+    ``@NOMISSING``.
     """
     findings: list[Finding] = []
     for record in records:
@@ -81,7 +85,7 @@ def validate(
         for field in dictionary:
             if field.holds_data:
                 for rule, message, severity in _field_findings(
-                    field, values, applicable[field.form]
+                    field, values, applicable[field.form], missing_codes
                 ):
                     findings.append(
                         Finding(
@@ -93,12 +97,27 @@ def validate(
                             severity,
                         )
                     )
-        findings.extend(_rule_findings(record, rules))
+        findings.extend(
+            _rule_findings(record, rules, _without_codes(dictionary, values, missing_codes))
+        )
     return findings
 
 
+def _without_codes(
+    dictionary: DataDictionary, values: Mapping[str, str], missing_codes: Collection[str]
+) -> Mapping[str, str]:
+    """Values with missing-data codes blanked: rules between fields hold where they have values."""
+    if not missing_codes:
+        return values
+    blanked = dict(values)
+    for field in dictionary:
+        if is_missing_code(field, values.get(field.name, ""), missing_codes):
+            blanked[field.name] = ""
+    return blanked
+
+
 def _field_findings(
-    field: Field, values: Mapping[str, str], form_applies: bool
+    field: Field, values: Mapping[str, str], form_applies: bool, missing_codes: Collection[str]
 ) -> list[tuple[str, str, Severity]]:
     present = _has_value(field, values)
     shown = form_applies and field.branching.show(values)
@@ -115,6 +134,8 @@ def _field_findings(
         if field.required:
             return [("required", f"'{field.label}' is required and blank", "error")]
         return []
+    if is_missing_code(field, values.get(field.name, ""), missing_codes):
+        return []
     found: list[tuple[str, str, Severity]] = []
     for column in field.export_columns:
         try:
@@ -124,6 +145,15 @@ def _field_findings(
             continue
         found.extend(_range(field, value))
     return found
+
+
+def is_missing_code(field: Field, raw: str, missing_codes: Collection[str]) -> bool:
+    """Whether a raw value is one of the study's missing-data codes, for this field."""
+    return (
+        field.field_type != "checkbox"
+        and raw.strip() in missing_codes
+        and "@NOMISSING" not in field.annotation.upper()
+    )
 
 
 def _has_value(field: Field, values: Mapping[str, str]) -> bool:
@@ -148,10 +178,11 @@ def _range(field: Field, value: object) -> list[tuple[str, str, Severity]]:
     return []
 
 
-def _rule_findings(record: RecordLike, rules: Sequence[Rule]) -> list[Finding]:
+def _rule_findings(
+    record: RecordLike, rules: Sequence[Rule], values: Mapping[str, str]
+) -> list[Finding]:
     found = []
     for rule in rules:
-        values = record.values
         if rule.applies is not None and not rule.applies.show(values):
             continue
         named = [r.column for r in rule.check.references]

@@ -126,6 +126,7 @@
       const column = box.dataset.column;
       const inputs = box.querySelectorAll("input, select, textarea");
       inputs.forEach((input) => {
+        if (input.name.endsWith("__missing")) { if (input.value) values[column] = input.value; return; }
         if (input.type === "checkbox") values[checkboxColumn(input.name, input.value)] = input.checked ? "1" : "0";
         else if (input.type === "radio") { if (input.checked) values[column] = input.value; else if (!(column in values)) values[column] = ""; }
         else values[column] = input.value;

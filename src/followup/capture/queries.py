@@ -1,0 +1,67 @@
+"""Data queries: the data center asks about one field, the hospital answers, the data center closes.
+
+States as REDCap's Data Resolution Workflow shows them: open (awaiting the hospital), answered
+(the hospital responded) and closed. The data manager opens, answers back, closes and reopens;
+the record's coordinator answers. Every step needs its text and is an entry of the audit chain
+(who, when, the text, old → new state). Nothing about a query changes on a locked record.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from followup.capture.audit import Change, append
+from followup.capture.models import DataQuery, QueryMessage, Record, Role
+
+
+class QueryRefused(ValueError):  # noqa: N818  (a refusal shown to the user, not a crash)
+    """The step is not allowed now; the message says why."""
+
+
+def _trail(query: DataQuery, user: str, action: str, old: str, text: str) -> None:
+    record = query.record
+    append(
+        record.study,
+        user,
+        [Change(record.record_id, query.form, query.field, action, old, query.status, text)],
+    )
+
+
+def open_query(record: Record, form: str, field: str, text: str, user: str) -> DataQuery:
+    """A new query on one field of one form."""
+    if record.locked:
+        raise QueryRefused(_("The record is locked: unlock it before opening a query."))
+    with transaction.atomic():
+        query = DataQuery.objects.create(record=record, form=form, field=field, opened_by=user)
+        QueryMessage.objects.create(query=query, user=user, text=text)
+        _trail(query, user, "query_open", "", text)
+    return query
+
+
+def respond(query: DataQuery, role: str, user: str, text: str, action: str) -> DataQuery:
+    """One step: ``reply`` (either side), ``close`` or ``reopen`` (the data manager)."""
+    if query.record.locked:
+        raise QueryRefused(
+            _("The record is locked: its queries cannot change until it is unlocked.")
+        )
+    manager = role == Role.DATA_MANAGER
+    closed = query.status == DataQuery.Status.CLOSED
+    if action in ("close", "reopen") and not manager:
+        raise QueryRefused(_("Only the data manager closes and reopens queries."))
+    if action == "reopen" and not closed:
+        raise QueryRefused(_("This query is not closed."))
+    if action != "reopen" and closed:
+        raise QueryRefused(_("This query is closed: the data manager can reopen it."))
+    old = query.status
+    if action == "close":
+        query.status = DataQuery.Status.CLOSED
+    elif action == "reopen" or manager:
+        query.status = DataQuery.Status.OPEN
+    else:
+        query.status = DataQuery.Status.ANSWERED
+    with transaction.atomic():
+        QueryMessage.objects.create(query=query, user=user, text=text)
+        query.save(update_fields=["status"])
+        _trail(query, user, f"query_{action}", old, text)
+    return query
