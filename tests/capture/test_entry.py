@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from django.test import Client
 
 from followup.capture.models import AuditEntry, FormEntry, Membership, Record
@@ -184,3 +187,154 @@ def test_a_choice_that_is_not_one_is_refused_by_the_django_form(site: Site) -> N
     assert "Select a valid choice" in page
     assert 'id="m-sex"' in page
     assert FormEntry.objects.get(record=record, form="enrollment").values == before
+
+
+def _url(record: Record, form: str) -> str:
+    return f"/records/{record.record_id}/{form}/"
+
+
+def test_a_status_that_is_not_0_1_or_2_is_refused_and_nothing_is_stored(site: Site) -> None:
+    record = site.own
+    before = FormEntry.objects.get(record=record, form="enrollment")
+    for status in ("-1", "99", "abc", "2.0", ""):
+        data = post_data(record, "enrollment", status=status, reason="try")
+        response = site.clients["data_manager"].post(_url(record, "enrollment"), data)
+        assert response.status_code == 400, status
+        assert "status" in response.content.decode()
+    after = FormEntry.objects.get(record=record, form="enrollment")
+    assert (after.status, after.version, after.values) == (
+        before.status,
+        before.version,
+        before.values,
+    )
+
+
+def test_a_form_the_plan_does_not_ask_for_cannot_be_saved(site: Site) -> None:
+    in_remission = next(
+        r
+        for r in Record.objects.filter(hospital=site.own.hospital)
+        if FormEntry.objects.get(record=r, form="enrollment").values.get("relapsed") == "0"
+    )
+    data = post_data(in_remission, "relapse_questionnaire", rel_date="2008-01-01", status="2")
+    response = site.clients["coordinator"].post(_url(in_remission, "relapse_questionnaire"), data)
+    assert response.status_code == 400
+    assert "does not ask this form for this patient" in response.content.decode()
+    assert not FormEntry.objects.filter(record=in_remission, form="relapse_questionnaire").exists()
+
+
+def test_complete_survives_a_refused_save(site: Site) -> None:
+    record = _relapsed(site)
+    data = post_data(
+        record, "relapse_questionnaire", rel_date="2008-02-31", status="2", reason="from the chart"
+    )
+    page = site.clients["coordinator"].post(_url(record, "relapse_questionnaire"), data)
+    text = page.content.decode()
+    assert page.status_code == 400
+    assert '<option value="2" selected>' in text  # the status the person chose, still chosen
+    assert 'value="from the chart"' in text  # and the reason they typed
+
+
+def test_still_required_lists_exactly_what_validation_blocks_on(site: Site) -> None:
+    record = _relapsed(site)
+    entry = FormEntry.objects.get(record=record, form="relapse_questionnaire")
+    entry.values = {**entry.values, "sct2": "0", "sct2_date": "", "sct2_remission": ""}
+    entry.values = {k: v for k, v in entry.values.items() if not k.startswith("sct2_")}
+    entry.values["sct2"] = "0"
+    entry.values["cr2"] = ""
+    entry.save()
+    page = site.clients["coordinator"].get(_url(record, "relapse_questionnaire"))
+    text = page.content.decode()
+    summary = text[text.index('id="missing-title"') : text.index("</aside>")]
+    assert "Second complete remission achieved" in summary  # required, shown, blank
+    assert "Date of second SCT" not in summary  # required, but hidden when there was no SCT
+    assert "Conditioning regimen of second SCT" not in summary
+
+
+def test_one_message_per_problem_in_the_coordinators_words(site: Site) -> None:
+    record = site.own
+    data = post_data(record, "enrollment", age_dx_days="400", reason="typo")
+    text = site.clients["coordinator"].post(_url(record, "enrollment"), data).content.decode()
+    block = text[text.index('id="q-age_dx_days"') :]
+    block = block[: block.index('<div class="question')]
+    messages = re.findall(r'<p class="message"[^>]*>(.*?)</p>', block)
+    assert messages == ["Enter a value from 0 to 365. You entered “400”."]  # not the rule too
+    assert "age_dx_days" not in " ".join(messages)
+
+
+def test_a_plan_rule_names_its_fields_by_label_with_their_values(site: Site) -> None:
+    record = _relapsed(site)
+    rel_date = FormEntry.objects.get(record=record, form="relapse_questionnaire").values["rel_date"]
+    data = post_data(
+        record, "relapse_questionnaire", sct2="1", sct2_date="1999-01-01", reason="check"
+    )
+    text = site.clients["coordinator"].post(_url(record, "relapse_questionnaire"), data)
+    page = html.unescape(text.content.decode())
+    expected = (
+        f"Second SCT is dated before relapse (Date of second SCT: 1999-01-01; "
+        f"Date of relapse: {rel_date})."
+    )
+    assert expected in page
+    assert "[sct2_date]" not in page
+    assert "sct2_date =" not in page
+
+
+def test_save_and_go_to_the_next_form(site: Site) -> None:
+    record = _relapsed(site)
+    data = post_data(record, "enrollment", then="next", reason="checked")
+    response = site.clients["coordinator"].post(_url(record, "enrollment"), data)
+    assert response.status_code == 302
+    assert response["Location"] == _url(record, "relapse_questionnaire")
+
+
+def test_a_request_cannot_write_another_forms_fields(site: Site) -> None:
+    record = _relapsed(site)
+    before = FormEntry.objects.get(record=record, form="followup").values
+    data = post_data(record, "enrollment", vital_status="2", reason="sneak")
+    site.clients["coordinator"].post(_url(record, "enrollment"), data)
+    assert FormEntry.objects.get(record=record, form="followup").values == before
+    assert "vital_status" not in FormEntry.objects.get(record=record, form="enrollment").values
+
+
+def test_the_conflict_page_shows_labels_and_keeps_values_field_by_field(site: Site) -> None:
+    record = site.own
+    first = post_data(record, "enrollment", wbc_dx="11.1", sex="1", reason="data center")
+    second = post_data(record, "enrollment", wbc_dx="22.2", sex="2", reason="hospital")
+    site.clients["data_manager"].post(_url(record, "enrollment"), first)
+    page = site.clients["coordinator"].post(_url(record, "enrollment"), second)
+    text = html.unescape(page.content.decode())
+    assert page.status_code == 409
+    assert "White blood cell count at diagnosis" in text
+    assert "Female (2)" in text
+    assert "Male (1)" in text
+    mine = re.search(r'name="mine" value="([^"]*)"', page.content.decode())
+    version = re.search(r'name="version" value="(\d+)"', text)
+    assert mine is not None
+    assert version is not None
+    site.clients["coordinator"].post(
+        f"/records/{record.record_id}/enrollment/resolve/",
+        {
+            "mine": html.unescape(mine.group(1)),
+            "version": version.group(1),
+            "status": "2",
+            "reason": "hospital's WBC, data center's sex",
+            "keep-wbc_dx": "mine",
+            "keep-sex": "theirs",
+        },
+    )
+    values = FormEntry.objects.get(record=record, form="enrollment").values
+    assert (values["wbc_dx"], values["sex"]) == ("22.2", "1")
+
+
+def test_missing_data_codes_are_offered_accepted_and_labelled(site: Site) -> None:
+    record = site.own
+    page = site.clients["coordinator"].get(_url(record, "enrollment")).content.decode()
+    assert 'name="wbc_dx__missing"' in page
+    assert "UNK — Unknown" in page
+    data = post_data(record, "enrollment", wbc_dx="", wbc_dx__missing="UNK", reason="not known")
+    response = site.clients["coordinator"].post(_url(record, "enrollment"), data)
+    assert response.status_code == 302
+    assert FormEntry.objects.get(record=record, form="enrollment").values["wbc_dx"] == "UNK"
+    both = post_data(record, "enrollment", wbc_dx="12", wbc_dx__missing="UNK", reason="x")
+    refused = site.clients["coordinator"].post(_url(record, "enrollment"), both)
+    assert refused.status_code == 400
+    assert "not both" in refused.content.decode()

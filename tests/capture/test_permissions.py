@@ -113,7 +113,7 @@ ROUTES = [
         lambda s, r: {"field": "wbc_dx", "text": "Please check."},
     ),
     Route(
-        "records/<str:record_id>/queries/<int:query_id>/reply/",
+        "records/<str:record_id>/queries/<id:query_id>/reply/",
         "post",
         lambda s, r: f"/records/{r.record_id}/queries/{_query(s, r)}/reply/",
         WRITES,
@@ -127,7 +127,7 @@ ROUTES = [
         lambda s, r: {"action": "lock", "reason": "cleaned"},
     ),
     Route(
-        "dashboard/remind/<int:hospital_id>/",
+        "dashboard/remind/<id:hospital_id>/",
         "post",
         lambda s, r: f"/dashboard/remind/{r.hospital.pk}/",
         _only("data_manager"),
@@ -144,7 +144,7 @@ ROUTES = [
         },
     ),
     Route(
-        "people/<int:user_id>/",
+        "people/<id:user_id>/",
         "post",
         lambda s, r: f"/people/{_coordinator_of(s, r)}/",
         _only("data_manager"),

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
+
+import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from followup.capture.audit import verify
 from followup.capture.models import AuditEntry, Record
 from followup.io import export_header
 from tests.capture.conftest import STUDY, Site
@@ -74,3 +78,137 @@ def test_a_dictionary_that_drops_a_field_with_data_is_refused(site: Site) -> Non
 def test_set_up_is_the_data_managers(site: Site) -> None:
     for role in ("coordinator", "statistician", "administrator"):
         assert site.clients[role].get("/setup/").status_code == 403
+
+
+def _load(site: Site, rows: list[dict[str, str]]) -> object:
+    return site.clients["data_manager"].post(
+        "/setup/", {"action": "records", "records": _csv(site, rows)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("record_id", "why"),
+    [
+        ("A<b>1</b>", "angle bracket"),
+        ("A/1", "slash"),
+        ("A&1", "ampersand"),
+        ("A#1", "number sign"),
+        ("A+1", "plus sign"),
+        ("A'1", "apostrophe"),
+        ("A\x001", "U+0000"),
+        ("x" * 101, "longer than 100 bytes"),
+        ("..", "cannot be a record ID"),
+    ],
+)
+def test_record_ids_follow_redcaps_rule(site: Site, record_id: str, why: str) -> None:
+    rows = [{"record_id": record_id.replace("\x00", "\x00"), "redcap_data_access_group": "x"}]
+    header = export_header(site.study.dictionary)
+    quoted = '"' + record_id + '"'
+    text = (
+        ",".join(header)
+        + "\n"
+        + ",".join(quoted if c == "record_id" else (rows[0].get(c, "")) for c in header)
+    )
+    upload = SimpleUploadedFile("ids.csv", text.encode(), content_type="text/csv")
+    response = site.clients["data_manager"].post(
+        "/setup/", {"action": "records", "records": upload}
+    )
+    page = html.unescape(response.content.decode())
+    assert response.status_code == 400
+    assert "row 2" in page
+    assert why in page
+    assert not Record.objects.filter(record_id=record_id).exists()
+
+
+def test_spaces_and_japanese_are_fine_in_a_record_id(site: Site) -> None:
+    code = site.own.hospital.code
+    response = _load(site, [{"record_id": "東京 017", "redcap_data_access_group": code}])
+    assert response.status_code == 302  # type: ignore[attr-defined]
+    assert Record.objects.filter(record_id="東京 017").exists()
+
+
+def test_record_ids_differing_only_in_case_are_one_record(site: Site) -> None:
+    code = site.own.hospital.code
+    upper = site.own.record_id.upper()
+    lower = site.own.record_id.lower()
+    response = _load(site, [{"record_id": lower, "redcap_data_access_group": code}])
+    page = response.content.decode()  # type: ignore[attr-defined]
+    assert "already in the study" in page
+    assert f"stored as {upper}" in page or upper == lower
+    assert not Record.objects.filter(record_id=lower).exclude(record_id=upper).exists()
+
+
+def test_an_access_group_that_is_not_a_code_is_refused(site: Site) -> None:
+    response = _load(site, [{"record_id": "NEW-9", "redcap_data_access_group": "<i>x</i>"}])
+    assert response.status_code == 400  # type: ignore[attr-defined]
+    assert not Record.objects.filter(record_id="NEW-9").exists()
+
+
+def test_the_trail_names_the_file_not_a_server_path(site: Site) -> None:
+    code = site.own.hospital.code
+    rows = [{"record_id": "NEW-010", "redcap_data_access_group": code, "sex": "2"}]
+    upload = _csv(site, rows)
+    upload.name = "/home/dm/secret/folder/new.csv"
+    site.clients["data_manager"].post("/setup/", {"action": "records", "records": upload})
+    entry = AuditEntry.objects.get(record="NEW-010", field="sex")
+    assert entry.reason == "imported from new.csv"
+    page = site.clients["data_manager"].get("/records/NEW-010/trail/").content.decode()
+    assert "Female (2)" in page  # values as labels
+    assert "Sex [sex]" in page
+    assert "/home/dm" not in page
+
+
+def test_replacing_the_dictionary_and_plan_is_in_the_trail(site: Site) -> None:
+    text = (STUDY / "dictionary.csv").read_text()
+    extra = text.rstrip("\n") + "\nextra_note,followup,,notes,Anything else,,,,,,,,,,,,,\n"
+    upload = SimpleUploadedFile("dictionary_v2.csv", extra.encode(), content_type="text/csv")
+    response = site.clients["data_manager"].post(
+        "/setup/", {"action": "definition", "dictionary": upload}
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="definition", field="data dictionary")
+    assert entry.user == "data_manager"
+    assert "dictionary_v2.csv" in entry.reason
+    assert "added: extra_note" in entry.reason
+    assert entry.old.startswith("sha256:")
+    assert entry.new.startswith("sha256:")
+    assert verify().ok
+
+
+def test_changes_in_the_admin_are_in_the_trail(site: Site) -> None:
+    hospital = site.own.hospital
+    admin = site.clients["administrator"]
+    response = admin.post(
+        f"/admin/capture/hospital/{hospital.pk}/change/",
+        {"study": site.study.pk, "code": hospital.code, "name": "Renamed hospital"},
+    )
+    assert response.status_code == 302
+    entry = AuditEntry.objects.get(action="admin_change", field=f"hospital:{hospital.pk}.name")
+    assert (entry.old, entry.new, entry.user) == (
+        hospital.name,
+        "Renamed hospital",
+        "administrator",
+    )
+    assert verify().ok
+
+
+def test_a_translation_is_loaded_checked_and_audited(site: Site) -> None:
+    good = (
+        "section,type,name,index,kind,text\n"
+        'fieldTranslations,label,sex,,translation,"性別"\n'
+        'fieldTranslations,enum,sex,2,translation,"女"\n'
+    )
+    upload = SimpleUploadedFile("ja.csv", good.encode("utf-8-sig"), content_type="text/csv")
+    response = site.clients["data_manager"].post(
+        "/setup/", {"action": "translation", "language": "ja", "translation": upload}
+    )
+    assert response.status_code == 302
+    assert AuditEntry.objects.filter(action="definition", field="translation:ja").exists()
+    bad = good + 'fieldTranslations,label,no_such_field,,translation,"x"\n'
+    upload = SimpleUploadedFile("ja.csv", bad.encode(), content_type="text/csv")
+    response = site.clients["data_manager"].post(
+        "/setup/", {"action": "translation", "language": "ja", "translation": upload}
+    )
+    assert response.status_code == 400
+    assert "row 4" in response.content.decode()
+    assert "no_such_field" in response.content.decode()

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import shutil
 import sys
 
+from django.conf import settings
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -57,7 +59,20 @@ def server_error(request: HttpRequest) -> HttpResponse:
     """500, or 503 when the database cannot write; nothing of the request was kept."""
     error = sys.exc_info()[1]
     if cannot_write(error):
-        log.error("cannot save: %s (%s %s)", error, request.method, request.path)
+        log.error(
+            "cannot save: %s (%s %s); free space in the data folder: %s",
+            error,
+            request.method,
+            request.path,
+            _free_space(),
+        )
+        if request.method == "GET":
+            return _page(
+                request,
+                503,
+                _("The server cannot reach the study's data right now"),
+                _("Nothing was changed. The data center has been told. Please try again later."),
+            )
         return _page(
             request,
             503,
@@ -74,6 +89,15 @@ def server_error(request: HttpRequest) -> HttpResponse:
         _("Something went wrong"),
         _("Nothing of this request was saved. Please tell the data center what you were doing."),
     )
+
+
+def _free_space() -> str:
+    """Free space where the database lives, for the log (the usual cause is a full disk)."""
+    try:
+        free = shutil.disk_usage(settings.DATA_DIR).free
+    except OSError as error:
+        return f"unknown ({error})"
+    return f"{free // (1024 * 1024)} MB"
 
 
 def cannot_write(error: BaseException | None) -> bool:

@@ -4,10 +4,27 @@ from pathlib import Path
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path, re_path
+from django.urls import path, re_path, register_converter
 from django.views.static import serve
 
 from followup.capture.views import forms, home, locking, people, queries, records, report, study
+
+
+class RowId:
+    """A row's id in an address: 1 to 18 digits, so it always fits the database's integers."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        """The id as a number."""
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        """The id as text."""
+        return str(value)
+
+
+register_converter(RowId, "id")
 
 urlpatterns = [
     path("", home.home, name="home"),
@@ -23,7 +40,7 @@ urlpatterns = [
     path("records/<str:record_id>/trail/", study.record_trail, name="trail"),
     path("records/<str:record_id>/lock/", locking.lock_record, name="lock"),
     path(
-        "records/<str:record_id>/queries/<int:query_id>/reply/",
+        "records/<str:record_id>/queries/<id:query_id>/reply/",
         queries.reply,
         name="reply_query",
     ),
@@ -41,10 +58,10 @@ urlpatterns = [
     ),
     path("queries/", queries.query_list, name="queries"),
     path("dashboard/", records.dashboard, name="dashboard"),
-    path("dashboard/remind/<int:hospital_id>/", records.remind_hospital, name="remind"),
+    path("dashboard/remind/<id:hospital_id>/", records.remind_hospital, name="remind"),
     path("people/", people.people, name="people"),
     path("people/invite/", people.invite_coordinator, name="invite"),
-    path("people/<int:user_id>/", people.change_person, name="change_person"),
+    path("people/<id:user_id>/", people.change_person, name="change_person"),
     path("setup/", study.study_setup, name="setup"),
     path("export.csv", study.export, name="export"),
     path("report/", report.report, name="report"),
