@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install system demo serve test lint unit postgres bench reference clean
+.PHONY: install system demo serve test lint unit postgres messages bench reference clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -29,7 +29,8 @@ serve: install
 	$(RUN) followup serve
 
 # Programs some tests drive, from Debian: chromium (the browser journeys), node (branching.js
-# against the Python evaluator) and PostgreSQL's server.
+# against the Python evaluator), PostgreSQL's server, gettext (the translation catalogue's checks)
+# and a Japanese font (so the journeys' screenshots in Japanese show Japanese, not boxes).
 system:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -37,6 +38,10 @@ system:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs; }
 	@{ command -v initdb || ls /usr/lib/postgresql/*/bin/initdb; } >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
+	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
+	@fc-list :lang=ja 2>/dev/null | grep -q . || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; }
 
 test: install system lint unit postgres
 
@@ -54,6 +59,14 @@ unit: install system
 postgres: install system
 	$(RUN) python -m tests.capture.postgres pytest -q -p no:cacheprovider tests/capture \
 		--ignore=tests/capture/test_journeys.py
+
+# The web app's message catalogue: extract every string of the pages and messages into the .po
+# files (translations kept), then compile them. Needs Debian's gettext (make system installs it).
+messages: install system
+	cd src/followup/capture && DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(CURDIR) \
+		$(CURDIR)/.venv/bin/django-admin makemessages -l ja --no-location --no-obsolete
+	cd src/followup/capture && DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH=$(CURDIR) \
+		$(CURDIR)/.venv/bin/django-admin compilemessages
 
 bench: install
 	$(RUN) python benchmarks/survival.py

@@ -3,7 +3,10 @@
 A coordinator fills a relapse questionnaire whose branching shows and hides the second-SCT
 fields, meets a validation message, saves, returns and completes it; the data manager sees it on
 the dashboard, opens a query, the coordinator answers, the data manager locks the record; the
-statistician opens the report. Every change appears in the audit trail.
+statistician opens the report. Every change appears in the audit trail. A coordinator working in
+Japanese keeps "Complete" through a refused save; the data manager works the record status
+dashboard, takes a query from its marker to closed and locks with an e-signature; wrong
+passwords lock the sign-in.
 Screenshots: $FOLLOWUP_TEST_OUTPUT (default out/test-output)/journey/.
 """
 
@@ -15,9 +18,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 
-from followup.capture.models import AuditEntry, FormEntry, Record
-from tests.capture.conftest import PASSWORD, Site
+from followup.capture.models import AuditEntry, FormEntry, Membership, Record
+from followup.study import load_dictionary
+from tests.capture.conftest import PASSWORD, STUDY, Site
 
 playwright_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = "/usr/bin/chromium"
@@ -192,3 +197,146 @@ def _tab_to(page: object, reached: str) -> None:
         if page.evaluate(reached):  # type: ignore[attr-defined]
             return
     pytest.fail(f"Tab never reached: {reached}")
+
+
+JA_TRANSLATION = Path(__file__).parents[2] / "studies" / "mll03" / "translations" / "ja.csv"
+
+
+def _japanese_labels() -> dict[tuple[str, str, str], str]:
+    """The study's Japanese texts as its translation file gives them (read at test time)."""
+    from followup.study.translation import read_translation
+
+    text = JA_TRANSLATION.read_text(encoding="utf-8-sig")
+    return read_translation(text, load_dictionary(STUDY / "dictionary.csv"), source="ja").texts
+
+
+def test_a_japanese_coordinator_keeps_complete_through_a_refused_save(
+    site: Site, live_server: object, browser: object
+) -> None:
+    """In Japanese: branching, a refused save, the status still Complete, then saved."""
+    from django.utils import translation
+
+    from followup.capture.setup import set_translation
+
+    set_translation(
+        site.study, "ja", JA_TRANSLATION.read_text(encoding="utf-8-sig"), by="t", source="ja.csv"
+    )
+    Membership.objects.filter(user__username="coordinator").update(language="ja")
+    labels = _japanese_labels()
+    with translation.override("ja"):
+        from django.utils.translation import gettext
+
+        nothing_saved = gettext("Nothing was saved: please correct the fields marked below.")
+        saved = gettext("Saved.")
+    record = _open_questionnaire(site)
+    url = f"{live_server.url}/records/{record.record_id}/relapse_questionnaire/"  # type: ignore[attr-defined]
+    dx = dt.date.fromisoformat(
+        FormEntry.objects.get(record=record, form="enrollment").values["dx_date"]
+    )
+    relapse, cr2, sct2 = (str(dx + dt.timedelta(days=d)) for d in (300, 330, 360))
+
+    page = _sign_in(browser, live_server, "coordinator")
+    page.goto(url)
+    assert page.get_attribute("html", "lang") == "ja"
+    assert labels[("label", "rel_date", "")] in page.inner_text("#q-rel_date")
+    assert labels[("form", "relapse_questionnaire", "")] in page.inner_text("h1")
+    _shot(page, "ja_01_questionnaire_in_japanese")
+
+    page.fill("#f-rel_date", relapse)
+    page.check("input[name=rel_site][value='1']")
+    page.check("input[name=rel_treatment][value='2']")
+    page.fill("#f-rel_chemo_regimen", "FLAG")
+    page.check("input[name=cr2][value='1']")
+    page.fill("#f-cr2_date", cr2)
+    assert page.locator("#q-sct2_date").is_hidden()
+    page.check("input[name=sct2][value='1']")
+    assert page.locator("#q-sct2_date").is_visible()  # branching, in Japanese as in English
+    assert labels[("enum", "sct2", "1")] in page.inner_text("#q-sct2")
+    _shot(page, "ja_02_branching_shows_the_second_sct")
+
+    page.fill("#f-sct2_date", "2001-02-30")  # not a day of the calendar
+    page.check("input[name=sct2_remission][value='1']")
+    page.check("input[name=sct2_conditioning][value='1']")
+    page.select_option("#f-status", "2")
+    page.click("button[value=stay]")
+    assert nothing_saved in page.content()
+    assert page.input_value("#f-status") == "2"  # "Complete" survives the refused save
+    assert page.evaluate("document.activeElement.id") == "form-error"
+    assert page.locator("#m-sct2_date").is_visible()
+    _shot(page, "ja_03_refused_save_keeps_complete")
+
+    page.fill("#f-sct2_date", sct2)
+    page.click("button[value=stay]")
+    assert saved in page.content()
+    assert FormEntry.objects.get(record=record, form="relapse_questionnaire").status == 2
+    _shot(page, "ja_04_saved_complete")
+
+
+def test_the_data_managers_day(site: Site, live_server: object, browser: object) -> None:
+    """Status dashboard → a record → a query from its marker to closed → lock with e-signature."""
+    record = site.own
+    base = live_server.url  # type: ignore[attr-defined]
+    manager = _sign_in(browser, live_server, "data_manager")
+    manager.goto(f"{base}/records/")
+    manager.select_option("#filter-hospital", record.hospital.code)
+    manager.click(".filters button[type=submit]")
+    assert f"hospital={record.hospital.code}" in manager.url
+    assert site.other.record_id not in manager.inner_text("table.status-grid")
+    _shot(manager, "dm_01_status_dashboard_one_hospital")
+
+    manager.click(f"a[href='/records/{record.record_id}/enrollment/']")
+    manager.select_option("#query-field", "wbc_dx")
+    manager.fill("#query-text", "The WBC looks high for this patient: please check the lab sheet.")
+    manager.click(".open-query button[type=submit]")
+    marker = manager.locator("#q-wbc_dx .query-marker")
+    assert marker.count() == 1
+    _shot(manager, "dm_02_query_opened_marker_beside_the_field")
+
+    coordinator = _sign_in(browser, live_server, "coordinator")
+    coordinator.goto(f"{base}/queries/")
+    coordinator.click(f"a[href^='/records/{record.record_id}/enrollment/#query-']")
+    coordinator.locator("#q-wbc_dx .query-marker").click()
+    coordinator.fill("textarea[id^=reply-]", "Checked: the lab sheet says the same.")
+    coordinator.click("form.reply button[value=reply]")
+    assert "Answered" in coordinator.inner_text("section.queries")
+    _shot(coordinator, "dm_03_coordinator_answers_from_the_marker")
+
+    manager.reload()
+    manager.fill("textarea[id^=reply-]", "Thank you, confirmed.")
+    manager.click("form.reply button[value=close]")
+    assert "Closed" in manager.inner_text("section.queries")
+    _shot(manager, "dm_04_query_closed")
+
+    manager.fill("#lock-reason", "All forms checked against the charts.")
+    manager.check("#lock-sign")
+    manager.fill("#lock-password", PASSWORD)
+    manager.click("section.lock button[type=submit]")
+    assert "E-signed by data_manager" in manager.content()
+    _shot(manager, "dm_05_locked_and_signed")
+    manager.goto(f"{base}/records/?status=locked")
+    assert record.record_id in manager.inner_text("table.status-grid")
+    _shot(manager, "dm_06_status_dashboard_locked")
+    trail = AuditEntry.objects.filter(record=record.record_id)
+    assert {"query_open", "query_reply", "query_close", "lock", "esign"} <= set(
+        trail.values_list("action", flat=True)
+    )
+
+
+def test_repeated_wrong_passwords_lock_the_sign_in(
+    site: Site, live_server: object, browser: object
+) -> None:
+    page = browser.new_context().new_page()  # type: ignore[attr-defined]
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        page.goto(f"{live_server.url}/login/")  # type: ignore[attr-defined]
+        page.fill("#id_username", "coordinator")
+        page.fill("#id_password", f"wrong password {attempt}")
+        page.click("#signin button[type=submit]")
+    assert "Sign-in locked for now" in page.content()
+    _shot(page, "lock_01_locked_after_wrong_passwords")
+    page.goto(f"{live_server.url}/login/")  # type: ignore[attr-defined]
+    page.fill("#id_username", "coordinator")
+    page.fill("#id_password", PASSWORD)
+    page.click("#signin button[type=submit]")
+    assert "Sign-in locked for now" in page.content()  # even the right password, for now
+    _shot(page, "lock_02_right_password_still_locked")
+    assert AuditEntry.objects.filter(action="signin_lockout").count() == 1

@@ -101,3 +101,34 @@ def test_findings_are_written_as_csv_and_a_table(tmp_path: Path) -> None:
         }
     ]
     assert "sex" in findings_table(findings).splitlines()[1]
+
+
+CODES = {"UNK": "Unknown", "NASK": "Not asked"}
+
+
+def test_a_missing_data_code_answers_any_field_but_a_checkbox() -> None:
+    record = Row("1", BASE | {"wbc_dx": "UNK", "dx_date": "NASK", "sex": "UNK", "cr1_date": ""})
+    found = validate(DICTIONARY, [record], (), QUESTIONNAIRE, CODES)
+    assert [(f.field, f.rule) for f in found] == [("cr1_date", "required")]
+    without = validate(DICTIONARY, [record], (), QUESTIONNAIRE)
+    assert {f.field for f in without} >= {"wbc_dx", "dx_date", "sex"}  # not codes: errors
+
+
+def test_a_rule_holds_where_its_fields_have_values_and_a_code_is_no_value() -> None:
+    rule = Rule(
+        "cr1_after_dx", parse_logic("[cr1_date] >= [dx_date]"), "remission before diagnosis"
+    )
+    record = Row("1", BASE | {"dx_date": "UNK"})
+    assert validate(DICTIONARY, [record], [rule], QUESTIONNAIRE, CODES) == []
+
+
+def test_a_code_in_a_nomissing_field_is_checked_as_a_value() -> None:
+    from dataclasses import replace
+
+    fields = tuple(
+        replace(f, annotation="@NOMISSING") if f.name == "wbc_dx" else f for f in DICTIONARY
+    )
+    nomissing = replace(DICTIONARY, fields=fields)
+    record = Row("1", BASE | {"wbc_dx": "UNK"})
+    found = validate(nomissing, [record], (), QUESTIONNAIRE, CODES)
+    assert [(f.field, f.rule) for f in found] == [("wbc_dx", "type")]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from followup.capture.models import Hospital, Role, Study
 from followup.capture.people import create_user, demo_password
-from followup.capture.setup import create_study, load_records
+from followup.capture.setup import create_study, load_records, set_translation
 from followup.io import RecordSet
 
 DEMO_HOSPITALS = ("hospital_01", "hospital_02")
@@ -47,6 +47,11 @@ def create_demo(folder: Path, records: RecordSet) -> tuple[Study, list[DemoUser]
         for form in ("relapse_questionnaire", "followup")
     ]
     load_records(study, records, user="data-center import", skip_forms=open_forms)
+    for translation in sorted((folder / "translations").glob("*.csv")):
+        text = translation.read_text(encoding="utf-8-sig")
+        set_translation(
+            study, translation.stem, text, by="data-center import", source=translation.name
+        )
     people: list[tuple[str, str, Hospital | None, str]] = [
         ("datamanager", Role.DATA_MANAGER, None, ""),
         ("statistician", Role.STATISTICIAN, None, ""),

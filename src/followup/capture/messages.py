@@ -4,7 +4,8 @@
 module says them on the form, in the user's language: "Enter a whole number" beside the field,
 a plan rule's message with the labels and values it compared. When a field already has its own
 type, choice or range message, a plan rule about that field alone says the same thing again and
-is not shown (the MLL03 infant-age rule and the 0-365 range of its field, for one).
+is not shown (the MLL03 infant-age rule and the 0-365 range of its field, for one); nor is a rule
+that compared a value which is not a date, number or choice at all.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def messages_by_field(
     own = {f.name for f in dictionary.form_fields(form)}
     by_field: dict[str, list[str]] = {}
     flagged = {f.field for f in findings if f.rule in _FIELD_RULES}
+    unreadable = {f.field for f in findings if f.rule in ("type", "choice")}
     for finding in findings:
         if finding.field in dictionary and finding.rule in _FIELD_RULES:
             field = dictionary.field(finding.field)
@@ -97,8 +99,8 @@ def messages_by_field(
             by_field.setdefault(finding.field, []).append(finding.message)
             continue
         named = list(dict.fromkeys(owner[c].name for c in _columns(rule) if c in owner))
-        if named and set(named) <= flagged:
-            continue  # the field's own message already says it
+        if named and (set(named) <= flagged or set(named) & unreadable):
+            continue  # the field's own message already says it, or the rule compared nonsense
         at = next((n for n in named if n in own), named[0] if named else finding.field)
         text = _rule_text(study, rule, named, values, language)
         if text not in by_field.get(at, []):
@@ -123,4 +125,6 @@ def _rule_text(
         label = field_label(study, field, language)
         parts.append(f"{label}: {shown_value(study, field, values.get(name, ''), language)}")
     first = message[:1].upper() + message[1:]
-    return f"{first} ({'; '.join(parts)})." if parts else f"{first}."
+    if not parts:
+        return _("%(message)s.") % {"message": first}
+    return _("%(message)s (%(values)s).") % {"message": first, "values": "; ".join(parts)}

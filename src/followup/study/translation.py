@@ -71,20 +71,23 @@ class DictionaryText:
 
 
 def _rows(text: str) -> tuple[int, list[tuple[int, list[str]]]]:
-    """The data rows with their line numbers, after the header; the header's line number."""
-    lines = text.lstrip("\ufeff").splitlines()
-    start = next(
-        (i for i, line in enumerate(lines) if line.strip() and not line.startswith("#")), None
+    """The rows from the header on, each with its line number; the header's line number.
+
+    Comment lines (``#``) and blank lines come first in REDCap's file; the header's own line
+    says which of comma, semicolon or tab separates the cells.
+    """
+    text = text.lstrip("\ufeff")
+    header = next(
+        (line for line in text.splitlines() if line.strip() and not line.startswith("#")), ""
     )
-    if start is None:
-        return 0, []
-    dialect_line = lines[start]
-    delimiter = max((",", ";", "\t"), key=dialect_line.count)
-    reader = csv.reader(io.StringIO("\n".join(lines[start:])), delimiter=delimiter)
-    rows = []
-    for offset, cells in enumerate(reader):
-        rows.append((start + 1 + offset, cells))
-    return start + 1, rows
+    delimiter = max((",", ";", "\t"), key=header.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows: list[tuple[int, list[str]]] = []
+    for cells in reader:
+        if not rows and (not any(c.strip() for c in cells) or cells[0].startswith("#")):
+            continue
+        rows.append((reader.line_num, cells))
+    return (rows[0][0] if rows else 0), rows
 
 
 def read_translation(text: str, dictionary: DataDictionary, *, source: str) -> DictionaryText:

@@ -55,6 +55,7 @@ def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
         "editable": editable,
         "version": entry.version if entry else 0,
         "status": entry.status if entry else FormStatus.INCOMPLETE,
+        "stored_complete": bool(entry and entry.status == FormStatus.COMPLETE),
         "statuses": [(code, str(label)) for code, label in FormStatus.choices],
         "esign_meaning": MEANING,
     }
