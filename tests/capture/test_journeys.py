@@ -70,13 +70,18 @@ def _open_questionnaire(site: Site) -> Record:
     return record
 
 
-def test_the_questionnaire_journey(site: Site, live_server: object, browser: object) -> None:
+def _questionnaire(site: Site, live_server: object) -> tuple[Record, str, tuple[str, ...]]:
+    """The open questionnaire, its address, and dates of relapse, CR2 and SCT2 after diagnosis."""
     record = _open_questionnaire(site)
     url = f"{live_server.url}/records/{record.record_id}/relapse_questionnaire/"  # type: ignore[attr-defined]
     dx = dt.date.fromisoformat(
         FormEntry.objects.get(record=record, form="enrollment").values["dx_date"]
     )
-    relapse, cr2, sct2 = (str(dx + dt.timedelta(days=d)) for d in (300, 330, 360))
+    return record, url, tuple(str(dx + dt.timedelta(days=d)) for d in (300, 330, 360))
+
+
+def test_the_questionnaire_journey(site: Site, live_server: object, browser: object) -> None:
+    record, url, (relapse, cr2, sct2) = _questionnaire(site, live_server)
 
     coordinator = _sign_in(browser, live_server, "coordinator")
     assert record.record_id in coordinator.content()
@@ -228,12 +233,7 @@ def test_a_japanese_coordinator_keeps_complete_through_a_refused_save(
 
         nothing_saved = gettext("Nothing was saved: please correct the fields marked below.")
         saved = gettext("Saved.")
-    record = _open_questionnaire(site)
-    url = f"{live_server.url}/records/{record.record_id}/relapse_questionnaire/"  # type: ignore[attr-defined]
-    dx = dt.date.fromisoformat(
-        FormEntry.objects.get(record=record, form="enrollment").values["dx_date"]
-    )
-    relapse, cr2, sct2 = (str(dx + dt.timedelta(days=d)) for d in (300, 330, 360))
+    record, url, (relapse, cr2, sct2) = _questionnaire(site, live_server)
 
     page = _sign_in(browser, live_server, "coordinator")
     page.goto(url)

@@ -101,7 +101,8 @@ def _load(site: Site, rows: list[dict[str, str]]) -> object:
     ],
 )
 def test_record_ids_follow_redcaps_rule(site: Site, record_id: str, why: str) -> None:
-    rows = [{"record_id": record_id.replace("\x00", "\x00"), "redcap_data_access_group": "x"}]
+    records = Record.objects.count()
+    rows = [{"record_id": record_id, "redcap_data_access_group": "x"}]
     header = export_header(site.study.dictionary)
     quoted = '"' + record_id + '"'
     text = (
@@ -117,7 +118,7 @@ def test_record_ids_follow_redcaps_rule(site: Site, record_id: str, why: str) ->
     assert response.status_code == 400
     assert "row 2" in page
     assert why in page
-    assert not Record.objects.filter(record_id=record_id).exists()
+    assert Record.objects.count() == records  # (PostgreSQL cannot even look up a NUL)
 
 
 def test_spaces_and_japanese_are_fine_in_a_record_id(site: Site) -> None:

@@ -151,3 +151,9 @@ def test_notes_and_ids_survive_a_csv_round_trip(rows: list[tuple[str, str]]) -> 
     text = _csv(*({"record_id": r, "rel_chemo_regimen": n} for r, n in rows), columns=columns)
     records = read_records(text, DICTIONARY)
     assert [(r.record_id, r["rel_chemo_regimen"]) for r in records] == rows
+
+
+def test_a_nul_character_is_a_located_problem() -> None:
+    text = _csv({**PATIENT, "wbc_dx": "12\x003"})
+    with pytest.raises(RecordsError, match=r"row 2, column 'wbc_dx': contains a NUL character"):
+        read_records(text, DICTIONARY)

@@ -14,6 +14,7 @@ from axes.models import AccessAttempt
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import Group
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -101,6 +102,7 @@ class MembershipAdmin(AuditedAdmin):
 
 User = get_user_model()
 admin.site.unregister(User)
+admin.site.unregister(Group)  # Followup's roles are memberships; Django's groups are not used
 
 
 @admin.register(User)

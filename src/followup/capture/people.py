@@ -231,20 +231,7 @@ def set_active(manager: Membership, user_id: int, active: bool) -> Membership:
         with transaction.atomic():
             user.is_active = active
             user.save(update_fields=["is_active"])
-            append(
-                manager.study,
-                manager.user.get_username(),
-                [
-                    Change(
-                        "",
-                        "",
-                        f"user:{user.username}.is_active",
-                        "user_change",
-                        str(not active),
-                        str(active),
-                    )
-                ],
-            )
+            _trail(manager, f"{user.username}.is_active", str(not active), str(active))
     return target
 
 
@@ -261,18 +248,14 @@ def move_to_hospital(manager: Membership, user_id: int, hospital_id: int) -> Mem
             old = target.hospital.code if target.hospital else ""
             target.hospital = hospital
             target.save(update_fields=["hospital"])
-            append(
-                manager.study,
-                manager.user.get_username(),
-                [
-                    Change(
-                        "",
-                        "",
-                        f"user:{target.user.username}.hospital",
-                        "user_change",
-                        old,
-                        hospital.code,
-                    )
-                ],
-            )
+            _trail(manager, f"{target.user.username}.hospital", old, hospital.code)
     return target
+
+
+def _trail(manager: Membership, what: str, old: str, new: str) -> None:
+    """One change of a user by the data manager, in the audit chain."""
+    append(
+        manager.study,
+        manager.user.get_username(),
+        [Change("", "", f"user:{what}", "user_change", old, new)],
+    )

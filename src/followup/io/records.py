@@ -156,6 +156,9 @@ def _raw_value(
     problems: list[Problem],
 ) -> str:
     """The raw value of one cell, translated from a label when the file is a label export."""
+    if "\x00" in cell:
+        problems.append(Problem(number, header, "contains a NUL character (a damaged file?)"))
+        return ""
     raw = columns.raw_of(column, cell)
     try:
         if column in columns.statuses:

@@ -219,7 +219,8 @@ def resolve_conflict(request: HttpRequest, record_id: str, form: str) -> HttpRes
     except ValueError:
         raise BadRequest(_("The form's values were changed in the browser.")) from None
     if not isinstance(mine, dict) or not all(
-        isinstance(k, str) and k in columns and isinstance(v, str) for k, v in mine.items()
+        isinstance(k, str) and k in columns and isinstance(v, str) and "\x00" not in v
+        for k, v in mine.items()
     ):
         raise BadRequest(_("The form's values were changed in the browser."))
     entry = FormEntry.objects.filter(record=record, form=form).first()
