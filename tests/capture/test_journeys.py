@@ -103,7 +103,8 @@ def test_the_questionnaire_journey(site: Site, live_server: object, browser: obj
     coordinator.check("input[name=sct2][value='0']")
     assert sct2_date.is_hidden()
     coordinator.check("input[name=sct2][value='1']")
-    coordinator.fill("#f-sct2_date", str(dx))  # before the relapse: the plan's rule refuses it
+    before_relapse = str(dt.date.fromisoformat(relapse) - dt.timedelta(days=30))
+    coordinator.fill("#f-sct2_date", before_relapse)  # the plan's rule refuses it
     coordinator.check("input[name=sct2_remission][value='1']")
     coordinator.click("button[value=stay]")
     assert coordinator.locator("#m-sct2_date").is_visible()
