@@ -338,3 +338,11 @@ def test_missing_data_codes_are_offered_accepted_and_labelled(site: Site) -> Non
     refused = site.clients["coordinator"].post(_url(record, "enrollment"), both)
     assert refused.status_code == 400
     assert "not both" in refused.content.decode()
+
+
+def test_an_answer_longer_than_the_limit_is_refused(site: Site) -> None:
+    record = _relapsed(site)
+    data = post_data(record, "relapse_questionnaire", rel_chemo_regimen="x" * 70_000, reason="r")
+    response = site.clients["coordinator"].post(_url(record, "relapse_questionnaire"), data)
+    assert response.status_code == 400
+    assert "at most 65535 characters" in response.content.decode()

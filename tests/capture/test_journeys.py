@@ -243,6 +243,8 @@ def test_a_japanese_coordinator_keeps_complete_through_a_refused_save(
     assert labels[("form", "relapse_questionnaire", "")] in page.inner_text("h1")
     _shot(page, "ja_01_questionnaire_in_japanese")
 
+    page.click("#q-rel_date button.today")
+    assert page.input_value("#f-rel_date") == dt.date.today().isoformat()  # YYYY-MM-DD
     page.fill("#f-rel_date", relapse)
     page.check("input[name=rel_site][value='1']")
     page.check("input[name=rel_treatment][value='2']")
@@ -253,6 +255,10 @@ def test_a_japanese_coordinator_keeps_complete_through_a_refused_save(
     page.check("input[name=sct2][value='1']")
     assert page.locator("#q-sct2_date").is_visible()  # branching, in Japanese as in English
     assert labels[("enum", "sct2", "1")] in page.inner_text("#q-sct2")
+    page.click("#q-sct2 button.reset")  # "Reset" clears the answer, and branching follows
+    assert not page.is_checked("input[name=sct2][value='1']")
+    assert page.locator("#q-sct2_date").is_hidden()
+    page.check("input[name=sct2][value='1']")
     _shot(page, "ja_02_branching_shows_the_second_sct")
 
     page.fill("#f-sct2_date", "2001-02-30")  # not a day of the calendar

@@ -154,3 +154,62 @@ def test_signin_link_gives_an_existing_user_a_new_link(site: Site) -> None:
     missing = CliRunner().invoke(cli, ["signin-link", "nobody"])
     assert missing.exit_code == 2
     assert "there is no user 'nobody'" in missing.stderr
+
+
+def test_an_address_that_is_not_one_is_refused_and_leaves_no_account(
+    site: Site, mailoutbox: list
+) -> None:  # type: ignore[type-arg]
+    for address in ("x@evil.example\nBcc: y@evil.example", "not an address", "a@b@c"):
+        response = _invite(site, "headercheck", site.own.hospital, address)
+        assert response.status_code == 200  # type: ignore[attr-defined]
+        assert "is not an e-mail address" in html.unescape(response.content.decode())  # type: ignore[attr-defined]
+    assert not User.objects.filter(username="headercheck").exists()
+    assert mailoutbox == []
+    assert not AuditEntry.objects.filter(field="user:headercheck").exists()
+
+
+def test_a_look_alike_of_a_taken_name_is_the_taken_name(site: Site, mailoutbox: list) -> None:  # type: ignore[type-arg]
+    before = _snapshot("administrator")
+    response = _invite(site, "ａｄｍｉｎｉｓｔｒａｔｏｒ", site.own.hospital, "x@hospital.example")
+    assert "is taken by another account" in html.unescape(response.content.decode())  # type: ignore[attr-defined]
+    assert _snapshot("administrator") == before
+    assert not User.objects.filter(username="ａｄｍｉｎｉｓｔｒａｔｏｒ").exists()
+
+
+def test_the_administrator_cannot_give_themself_a_data_role(site: Site) -> None:
+    admin = site.clients["administrator"]
+    own = Membership.objects.get(user__username="administrator")
+    response = admin.post(
+        f"/admin/capture/membership/{own.pk}/change/",
+        {"user": own.user_id, "study": site.study.pk, "role": "data_manager", "hospital": ""},
+    )
+    assert response.status_code == 403
+    own.refresh_from_db()
+    assert own.role == "administrator"
+    assert admin.get("/export.csv").status_code == 403
+
+
+def test_the_administrator_sets_no_password_but_sends_a_link(site: Site, mailoutbox: list) -> None:  # type: ignore[type-arg]
+    admin = site.clients["administrator"]
+    user = User.objects.get(username="data_manager")
+    user.email = "dm@datacenter.example"
+    user.save()
+    before = user.password
+    page = admin.get(f"/admin/auth/user/{user.pk}/password/")
+    assert page.status_code == 403
+    admin.post(
+        f"/admin/auth/user/{user.pk}/password/",
+        {"password1": "taken-over-2026!", "password2": "taken-over-2026!"},
+    )
+    user.refresh_from_db()
+    assert user.password == before
+    admin.post(
+        "/admin/auth/user/",
+        {"action": "send_sign_in_link", "_selected_action": [user.pk]},
+    )
+    assert [m.to for m in mailoutbox] == [["dm@datacenter.example"]]
+    assert "/password/" in mailoutbox[0].body
+    assert AuditEntry.objects.filter(field="user:data_manager", new="password link sent").exists()
+    added = admin.post("/admin/auth/user/add/", {"username": "newadmin", "email": "n@x.example"})
+    assert added.status_code == 302
+    assert not User.objects.get(username="newadmin").has_usable_password()

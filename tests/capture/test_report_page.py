@@ -52,3 +52,8 @@ def test_the_report_page_has_the_way_back_and_the_downloads(site: Site) -> None:
     assert pdf.content.startswith(b"%PDF-")
     assert 'filename="report.pdf"' in pdf["Content-Disposition"]
     assert site.clients["data_manager"].get("/report/nothing/").status_code == 404
+
+
+def test_the_report_page_keeps_its_own_content_policy(site: Site) -> None:
+    page = site.clients["statistician"].get("/report/").content.decode()
+    assert ' style="' not in page  # an inline style attribute would break the policy

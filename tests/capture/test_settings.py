@@ -113,3 +113,22 @@ def test_next_cannot_send_anyone_off_the_site(site: Site) -> None:
         assert language["Location"] == "/"
     inside = dm.post("/language/", {"language": "en", "next": "/queries/"})
     assert inside["Location"] == "/queries/"
+
+
+def test_a_form_without_its_token_gets_the_apps_page(site: Site) -> None:
+    from django.contrib.auth.models import User
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(User.objects.get(username="coordinator"))
+    response = client.post(f"/records/{site.own.record_id}/enrollment/", {"status": "0"})
+    page = response.content.decode()
+    assert response.status_code == 403
+    assert "This form has expired" in page
+    assert "DEBUG" not in page
+
+
+def test_a_strange_host_gets_no_setting_named(site: Site) -> None:
+    response = site.clients["anonymous"].get("/login/", HTTP_HOST="evil.example")
+    assert response.status_code == 400
+    assert "ALLOWED_HOSTS" not in response.content.decode()

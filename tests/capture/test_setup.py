@@ -95,7 +95,9 @@ def _load(site: Site, rows: list[dict[str, str]]) -> object:
         ("A#1", "number sign"),
         ("A+1", "plus sign"),
         ("A'1", "apostrophe"),
-        ("A\x001", "U+0000"),
+        ("A\x001", "NUL character"),
+        ("A\u200b1", "U+200B"),
+        ("A\u202e1", "U+202E"),
         ("x" * 101, "longer than 100 bytes"),
         ("..", "cannot be a record ID"),
     ],
@@ -213,3 +215,28 @@ def test_a_translation_is_loaded_checked_and_audited(site: Site) -> None:
     assert response.status_code == 400
     assert "row 4" in response.content.decode()
     assert "no_such_field" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "files", "expected"),
+    [
+        ("definition", {"plan": "[" * 100_000 + "]" * 100_000}, "nested too deeply"),
+        (
+            "definition",
+            {"plan": "".join(f"{' ' * n}a:\n" for n in range(3000))},
+            "nested too deeply",
+        ),
+        ("records", {"records": "record_id\n" + "x" * 200_000 + "\n"}, "131,072 characters"),
+    ],
+)
+def test_an_upload_that_cannot_be_read_is_a_message_not_a_crash(
+    site: Site, action: str, files: dict[str, str], expected: str
+) -> None:
+    data: dict[str, object] = {"action": action}
+    if action == "definition":
+        data["dictionary"] = SimpleUploadedFile("d.csv", (STUDY / "dictionary.csv").read_bytes())
+    for name, text in files.items():
+        data[name] = SimpleUploadedFile(f"{name}.txt", text.encode())
+    response = site.clients["data_manager"].post("/setup/", data)
+    assert response.status_code == 400
+    assert expected in response.content.decode()

@@ -15,12 +15,15 @@ from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.core.mail import send_mail
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse
 
 from followup.capture.audit import Change, append
 from followup.capture.models import ACCOUNT_ACTIONS, AccountEvent, Hospital, Membership, Study
+from followup.capture.people import base_url, sign_in_link
 from followup.capture.signin import unlock
 
 _HIDDEN = {"password", "password1", "password2"}  # recorded as changed, never shown
@@ -94,10 +97,29 @@ class HospitalAdmin(AuditedAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(AuditedAdmin):
-    """Who has which role, and a coordinator's hospital."""
+    """Who has which role, and a coordinator's hospital; never the administrator's own.
+
+    An administrator who could give themself a data role would read every patient's data.
+    """
 
     list_display = ("user", "role", "hospital", "study", "language")
     list_filter = ("role", "hospital")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Not one's own membership."""
+        own = obj is not None and obj.user_id == request.user.pk
+        return not own and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        """Not one's own membership."""
+        own = obj is not None and obj.user_id == request.user.pk
+        return not own and super().has_delete_permission(request, obj)
+
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
+        """Refuse one's own membership, whatever the form sent."""
+        if obj.user_id == request.user.pk:
+            raise PermissionDenied("An administrator cannot change their own role.")
+        super().save_model(request, obj, form, change)
 
 
 User = get_user_model()
@@ -105,25 +127,68 @@ admin.site.unregister(User)
 admin.site.unregister(Group)  # Followup's roles are memberships; Django's groups are not used
 
 
+class NewUserForm(ModelForm):
+    """A new user: a name and an address; they choose their password by a one-use link."""
+
+    class Meta:  # noqa: D106  (Django's idiom)
+        model = User
+        fields = ("username", "email")
+
+    def save(self, commit: bool = True) -> Any:
+        """The user, with no password anybody knows."""
+        user = super().save(commit=False)
+        user.username = User.normalize_username(user.username)
+        user.set_unusable_password()
+        if commit:
+            user.save()
+        return user
+
+
 @admin.register(User)
 class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
-    """Django's user admin, audited; a password set here is recorded as set, never shown."""
+    """Django's user admin, audited, without setting anybody's password.
+
+    Passwords are chosen by their owners through a one-use link ("Send a sign-in link"), so an
+    administrator never knows the password of an account that reads patient data.
+    """
 
     list_display = ("username", "email", "is_active", "last_login")
+    add_form = NewUserForm
+    add_fieldsets = ((None, {"fields": ("username", "email")}),)
+    fieldsets = (
+        (None, {"fields": ("username", "email", "first_name", "last_name")}),
+        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    readonly_fields = ("last_login", "date_joined")
+    actions = ("send_sign_in_link",)
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
-        """Django's password form; a successful change is an entry."""
-        response = super().user_change_password(request, id, form_url)
-        if request.method == "POST" and isinstance(response, HttpResponseRedirect):
-            user = User.objects.get(pk=id)
+        """Refused: the owner chooses a password by the link the action sends."""
+        raise PermissionDenied("Passwords are chosen by their owners: send a sign-in link.")
+
+    @admin.action(description="Send a sign-in link (to choose a new password)")
+    def send_sign_in_link(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        """Mail each selected user with an address a one-use link; in the trail."""
+        url = base_url(request.build_absolute_uri("/"))
+        sent = 0
+        for user in queryset.exclude(email=""):
+            send_mail(
+                "Followup: choose a new password",
+                f"Choose a new password here (the link works once): {sign_in_link(url, user)}\n"
+                f"Your user name is {user.username}.",
+                None,
+                [user.email],
+            )
             append(
                 _study_of(user),
                 request.user.get_username(),
-                [Change("", "", f"user:{user.pk}.password", "admin_change", "", "(changed)")],
+                [Change("", "", f"user:{user.username}", "user_change", "", "password link sent")],
             )
-        return response
+            sent += 1
+        self.message_user(request, f"{sent} sign-in link(s) sent.", messages.SUCCESS)
 
 
 admin.site.unregister(AccessAttempt)

@@ -14,6 +14,7 @@ import shutil
 import sys
 
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.template import loader
@@ -32,10 +33,27 @@ def _page(request: HttpRequest, status: int, title: str, text: str) -> HttpRespo
 
 
 def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """400: a form or link that was changed, or a value the page did not offer."""
-    detail = str(exception) if exception.args else ""
+    """400: a form or link that was changed, or a value the page did not offer.
+
+    Only the app's own refusals (``BadRequest``) are shown in words; Django's own (a bad Host
+    header, a damaged request) get the general sentence, so no setting's name leaks.
+    """
+    detail = str(exception) if isinstance(exception, BadRequest) and exception.args else ""
     text = detail or _("The request did not come from one of this site's pages.")
     return _page(request, 400, _("This request cannot be used"), text)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """403 for a form without its token: usually a page left open too long, or cookies off."""
+    return _page(
+        request,
+        403,
+        _("This form has expired"),
+        _(
+            "The page was open for too long, or the browser does not keep cookies for this "
+            "site. Nothing was saved: go back, reload the page and enter it again."
+        ),
+    )
 
 
 def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -36,6 +36,23 @@ def _signer_name(request: HttpRequest) -> str:
     return f"{full} ({name})" if full else name
 
 
+def _signature_request(request: HttpRequest) -> HttpRequest:
+    """The request as the sign-in protection sees a signature: who and from where, nothing else.
+
+    django-axes counts the attempt (by user name and address) and keeps what a request carried;
+    the record's ID and the reason stay out of that log, which the administrator reads.
+    """
+    seen = HttpRequest()
+    seen.method = "POST"
+    seen.path = seen.path_info = "/e-signature/"
+    seen.META = {
+        key: request.META[key]
+        for key in ("REMOTE_ADDR", "HTTP_USER_AGENT", "HTTP_X_FORWARDED_FOR", "HTTP_ACCEPT")
+        if key in request.META
+    }
+    return seen
+
+
 def lock(request: HttpRequest, record: Record, reason: str, *, sign: bool, password: str) -> None:
     """Lock (and sign) the record; LockRefused if the reason or the password is missing or wrong."""
     if record.locked:
@@ -47,7 +64,9 @@ def lock(request: HttpRequest, record: Record, reason: str, *, sign: bool, passw
         if not password:
             raise LockRefused(_("Enter your password to sign."))
         try:
-            verified = authenticate(request, username=username, password=password)
+            verified = authenticate(
+                _signature_request(request), username=username, password=password
+            )
         except PermissionDenied:
             verified = None
         if verified is None or verified.pk != request.user.pk:

@@ -68,7 +68,9 @@ def field_message(field: Field, finding: Finding, value: str) -> str:
     else:
         return finding.message
     if value.strip():
-        text += " " + _("You entered %(value)s.") % {"value": f"“{value.strip()}”"}
+        typed = value.strip()
+        typed = typed if len(typed) <= 60 else typed[:57] + "…"
+        text += " " + _("You entered %(value)s.") % {"value": f"“{typed}”"}
     return text
 
 

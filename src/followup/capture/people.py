@@ -20,6 +20,7 @@ from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import translation
 from django.utils.encoding import force_bytes
@@ -58,6 +59,7 @@ def create_user(
         )
     if role == Role.COORDINATOR and hospital is None:
         raise PeopleError(_("A hospital coordinator needs a hospital."))
+    username = _users().normalize_username(username)  # NFKC: 'ａｄｍｉｎ' is 'admin'
     try:
         UnicodeUsernameValidator()(username)
         if not 0 < len(username) <= 150:
@@ -131,12 +133,28 @@ def invite(
     language: str = "",
 ) -> Invitation:
     """Create the hospital's coordinator and mail the one-use link (see the module's rule)."""
-    existing = _users().objects.filter(username__iexact=username).first()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise PeopleError(
+            _("%(email)s is not an e-mail address.") % {"email": repr(email[:80])}
+        ) from None
+    existing = (
+        _users().objects.filter(username__iexact=_users().normalize_username(username)).first()
+    )
     if existing is not None:
         return _invite_existing(study, by, existing, hospital, url)
+    with transaction.atomic():  # no account without its mail and its trail entry
+        return _invite_new(study, by, username, email, hospital, url, language)
+
+
+def _invite_new(
+    study: Study, by: str, username: str, email: str, hospital: Hospital, url: str, language: str
+) -> Invitation:
     user = create_user(
         study, username, Role.COORDINATOR, hospital=hospital, email=email, language=language
     )
+    username = user.username
     link = sign_in_link(url, user)
     with translation.override(language or translation.get_language()):
         send_mail(

@@ -28,11 +28,16 @@ def _trail(query: DataQuery, user: str, action: str, old: str, text: str) -> Non
     )
 
 
+def _locked(record: Record) -> bool:
+    """The record's lock as committed now, its row held until the transaction ends."""
+    return Record.objects.select_for_update().values_list("locked", flat=True).get(pk=record.pk)
+
+
 def open_query(record: Record, form: str, field: str, text: str, user: str) -> DataQuery:
     """A new query on one field of one form."""
-    if record.locked:
-        raise QueryRefused(_("The record is locked: unlock it before opening a query."))
     with transaction.atomic():
+        if _locked(record):
+            raise QueryRefused(_("The record is locked: unlock it before opening a query."))
         query = DataQuery.objects.create(record=record, form=form, field=field, opened_by=user)
         QueryMessage.objects.create(query=query, user=user, text=text)
         _trail(query, user, "query_open", "", text)
@@ -41,10 +46,18 @@ def open_query(record: Record, form: str, field: str, text: str, user: str) -> D
 
 def respond(query: DataQuery, role: str, user: str, text: str, action: str) -> DataQuery:
     """One step: ``reply`` (either side), ``close`` or ``reopen`` (the data manager)."""
-    if query.record.locked:
-        raise QueryRefused(
-            _("The record is locked: its queries cannot change until it is unlocked.")
-        )
+    with transaction.atomic():
+        if _locked(query.record):
+            raise QueryRefused(
+                _("The record is locked: its queries cannot change until it is unlocked.")
+            )
+        query = DataQuery.objects.select_for_update().get(pk=query.pk)
+        _step(query, role, user, text, action)
+    return query
+
+
+def _step(query: DataQuery, role: str, user: str, text: str, action: str) -> None:
+    """The step's checks and writes, within the caller's transaction."""
     manager = role == Role.DATA_MANAGER
     closed = query.status == DataQuery.Status.CLOSED
     if action in ("close", "reopen") and not manager:
@@ -60,8 +73,6 @@ def respond(query: DataQuery, role: str, user: str, text: str, action: str) -> D
         query.status = DataQuery.Status.OPEN
     else:
         query.status = DataQuery.Status.ANSWERED
-    with transaction.atomic():
-        QueryMessage.objects.create(query=query, user=user, text=text)
-        query.save(update_fields=["status"])
-        _trail(query, user, f"query_{action}", old, text)
-    return query
+    QueryMessage.objects.create(query=query, user=user, text=text)
+    query.save(update_fields=["status"])
+    _trail(query, user, f"query_{action}", old, text)

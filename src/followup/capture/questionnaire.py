@@ -23,6 +23,8 @@ from followup.capture.translations import choices, field_label
 from followup.study import DataDictionary, Field
 from followup.study.choices import checkbox_column
 
+MAX_TEXT = 10_000  # characters in a one-line answer
+MAX_NOTES = 65_535  # in a notes field: REDCap's limit of one value
 _DATE_PATTERN = {
     "date": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD", 10),
     "datetime": (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "YYYY-MM-DD HH:MM", 16),
@@ -57,7 +59,11 @@ def _form_field(study: Study, field: Field, language: str) -> forms.Field:
         )
     if field.field_type == "notes":
         return forms.CharField(
-            label=label, required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3})
+            label=label,
+            required=False,
+            strip=False,
+            max_length=MAX_NOTES,
+            widget=forms.Textarea(attrs={"rows": 3}),
         )
     date = _date_kind(field)
     if date is not None:
@@ -70,10 +76,14 @@ def _form_field(study: Study, field: Field, language: str) -> forms.Field:
             "autocomplete": "off",
             "class": "date",
         }
-        return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
+        return forms.CharField(
+            label=label, required=False, max_length=MAX_TEXT, widget=forms.TextInput(attrs=attrs)
+        )
     kind = field.text_type.name if field.text_type else ""
     attrs = {"inputmode": "decimal"} if kind == "integer" or kind.startswith("number") else {}
-    return forms.CharField(label=label, required=False, widget=forms.TextInput(attrs=attrs))
+    return forms.CharField(
+        label=label, required=False, max_length=MAX_TEXT, widget=forms.TextInput(attrs=attrs)
+    )
 
 
 def form_fields(dictionary: DataDictionary, form: str) -> list[Field]:

@@ -111,7 +111,7 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Sign-in: Argon2 hashes; django-axes locks a user name, and separately an address, after
-# FOLLOWUP_SIGNIN_FAILURES wrong passwords in a row, for FOLLOWUP_LOCKOUT_MINUTES.
+# FOLLOWUP_SIGNIN_FAILURES wrong passwords within FOLLOWUP_LOCKOUT_MINUTES, for that long.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -131,11 +131,12 @@ AUTH_PASSWORD_VALIDATORS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("FOLLOWUP_SIGNIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = float(os.environ.get("FOLLOWUP_LOCKOUT_MINUTES", "30")) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_RESET_ON_SUCCESS = False  # a success elsewhere from one address must not clear its count
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("FOLLOWUP_PROXY_COUNT", "0")) or None
 
+CSRF_FAILURE_VIEW = "followup.capture.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"

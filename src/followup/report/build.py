@@ -114,6 +114,12 @@ def _figure(
     return write_figure(figure, folder, name, title)
 
 
+def _html_table(frame: object) -> str:
+    """A table as HTML, styled by the report's CSS alone (no inline style a CSP would block)."""
+    html: str = frame.to_html(index=False, border=0, classes="data", na_rep="")  # type: ignore[attr-defined]
+    return html.replace(' style="text-align: right;"', "")
+
+
 def render_html(
     results: StudyResults,
     figures: Sequence[FigureFiles],
@@ -129,6 +135,7 @@ def render_html(
     template_dir = files("followup.report") / "templates"
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.StrictUndefined)
     environment.filters["b64"] = lambda text: base64.b64encode(text.encode("utf-8")).decode("ascii")
+    environment.filters["html_table"] = _html_table
     template = environment.from_string(
         (template_dir / "report.html.j2").read_text(encoding="utf-8")
     )

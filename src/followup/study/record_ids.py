@@ -4,13 +4,16 @@ REDCap refuses a record name that is blank, longer than 100 bytes, or holds a pl
 ampersand, number sign, apostrophe, line break, tab or HTML tag; letters of any script, digits,
 spaces, dots, hyphens and underscores are fine, and IDs differing only in letter case are the
 same record. Followup also refuses what would break a page's address or a file: a slash or
-backslash, any control character (NUL among them), and the IDs '.' and '..'.
+backslash, any control character (NUL among them), and the IDs '.' and '..'; and invisible
+characters (format characters such as a right-to-left override or a zero-width space), with
+which one record could pass for another on screen.
 Leading and trailing spaces are trimmed before the check, as REDCap trims them.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 MAX_BYTES = 100
 _FORBIDDEN = re.compile(r"[+&#'/\\<>]|[\x00-\x1f\x7f]")
@@ -37,6 +40,15 @@ def record_id_problem(record_id: str) -> str | None:
         return f"the record ID is longer than {MAX_BYTES} bytes (REDCap's limit)"
     if record_id in (".", ".."):
         return f"'{record_id}' cannot be a record ID"
+    invisible = next(
+        (c for c in record_id if unicodedata.category(c) in ("Cf", "Co", "Cs", "Zl", "Zp")), None
+    )
+    if invisible is not None:
+        name = unicodedata.name(invisible, "unnamed")
+        return (
+            f"the record ID {record_id!r} contains the invisible character U+{ord(invisible):04X} "
+            f"({name}), which would make it look like another"
+        )
     found = _FORBIDDEN.search(record_id)
     if found:
         char = found.group()

@@ -61,7 +61,7 @@ def invite_coordinator(request: HttpRequest) -> HttpResponse:
     email = posted_text(request, "email")
     codes = {code for code, _name in settings.LANGUAGES} | {""}
     language = posted_choice(request, "language", codes) if "language" in request.POST else ""
-    if not username or "@" not in email:
+    if not username or not email:
         messages.error(
             request, _("Give a user name and an e-mail address to invite a coordinator.")
         )

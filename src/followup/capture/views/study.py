@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import PurePath
 
 from django.conf import settings
@@ -76,7 +77,15 @@ def study_setup(request: HttpRequest) -> HttpResponse:
                     % {"count": count, "language": language},
                 )
             return redirect("setup")
-        except (StudyError, SetupError, UnicodeDecodeError, KeyError, ValueError) as error:
+        except (
+            StudyError,
+            SetupError,
+            UnicodeDecodeError,
+            KeyError,
+            ValueError,
+            RecursionError,
+            csv.Error,
+        ) as error:
             problems = _problem_lines(error)
     context = {
         "study": study,
@@ -107,6 +116,21 @@ def _problem_lines(error: Exception) -> list[str]:
         return [_("Choose a file to upload.")]
     if isinstance(error, UnicodeDecodeError):
         return [_("The file is not UTF-8 text: save it from Excel as “CSV UTF-8”.")]
+    if isinstance(error, RecursionError):
+        return [
+            _(
+                "The file is nested too deeply to be read (brackets in logic, or indentation "
+                "in YAML, hundreds of levels deep). Simplify it and load it again."
+            )
+        ]
+    if isinstance(error, csv.Error):
+        return [
+            _(
+                "The file cannot be read as CSV: %(error)s. "
+                "No cell may be longer than 131,072 characters."
+            )
+            % {"error": error}
+        ]
     return str(error).splitlines()
 
 
