@@ -20,6 +20,8 @@ from django.core.mail import send_mail
 from django.db.models import Model, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from followup.capture.audit import Change, append
 from followup.capture.models import ACCOUNT_ACTIONS, AccountEvent, Hospital, Membership, Study
@@ -118,7 +120,7 @@ class MembershipAdmin(AuditedAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         """Refuse one's own membership, whatever the form sent."""
         if obj.user_id == request.user.pk:
-            raise PermissionDenied("An administrator cannot change their own role.")
+            raise PermissionDenied(_("An administrator cannot change their own role."))
         super().save_model(request, obj, form, change)
 
 
@@ -157,8 +159,8 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
     add_fieldsets = ((None, {"fields": ("username", "email")}),)
     fieldsets = (
         (None, {"fields": ("username", "email", "first_name", "last_name")}),
-        ("Access", {"fields": ("is_active", "is_staff", "is_superuser")}),
-        ("Dates", {"fields": ("last_login", "date_joined")}),
+        (gettext_lazy("Access"), {"fields": ("is_active", "is_staff", "is_superuser")}),
+        (gettext_lazy("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     readonly_fields = ("last_login", "date_joined")
     actions = ("send_sign_in_link",)
@@ -167,18 +169,21 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
         self, request: HttpRequest, id: str, form_url: str = ""
     ) -> HttpResponse:
         """Refused: the owner chooses a password by the link the action sends."""
-        raise PermissionDenied("Passwords are chosen by their owners: send a sign-in link.")
+        raise PermissionDenied(_("Passwords are chosen by their owners: send a sign-in link."))
 
-    @admin.action(description="Send a sign-in link (to choose a new password)")
+    @admin.action(description=gettext_lazy("Send a sign-in link (to choose a new password)"))
     def send_sign_in_link(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
         """Mail each selected user with an address a one-use link; in the trail."""
         url = base_url(request.build_absolute_uri("/"))
         sent = 0
         for user in queryset.exclude(email=""):
             send_mail(
-                "Followup: choose a new password",
-                f"Choose a new password here (the link works once): {sign_in_link(url, user)}\n"
-                f"Your user name is {user.username}.",
+                _("Followup: choose a new password"),
+                _(
+                    "Choose a new password here (the link works once): %(link)s\n"
+                    "Your user name is %(username)s."
+                )
+                % {"link": sign_in_link(url, user), "username": user.username},
                 None,
                 [user.email],
             )
@@ -188,7 +193,9 @@ class AuditedUserAdmin(AuditedAdmin, UserAdmin):  # type: ignore[misc]
                 [Change("", "", f"user:{user.username}", "user_change", "", "password link sent")],
             )
             sent += 1
-        self.message_user(request, f"{sent} sign-in link(s) sent.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d sign-in link(s) sent.") % {"count": sent}, messages.SUCCESS
+        )
 
 
 admin.site.unregister(AccessAttempt)
@@ -204,11 +211,13 @@ class LockoutAdmin(AccessAttemptAdmin):  # type: ignore[misc]
         """Attempts are counted by sign-ins only."""
         return False
 
-    @admin.action(description="Unlock: clear the failed sign-ins")
+    @admin.action(description=gettext_lazy("Unlock: clear the failed sign-ins"))
     def unlock_selected(self, request: HttpRequest, queryset: QuerySet[AccessAttempt]) -> None:
         """The administrator's unlock."""
         count = unlock(queryset, request.user.get_username())
-        self.message_user(request, f"{count} lockout(s) cleared.", messages.SUCCESS)
+        self.message_user(
+            request, _("%(count)d lockout(s) cleared.") % {"count": count}, messages.SUCCESS
+        )
 
     def delete_model(self, request: HttpRequest, obj: AccessAttempt) -> None:
         """Deleting an attempt is an unlock."""
@@ -244,4 +253,4 @@ class AccountEventAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.site_header = "Followup administration"
+admin.site.site_header = gettext_lazy("Followup administration")

@@ -56,6 +56,8 @@ class Hospital(models.Model):
             models.UniqueConstraint(fields=["study", "code"], name="hospital_code_unique")
         ]
         ordering = ["code"]
+        verbose_name = _("hospital")
+        verbose_name_plural = _("hospitals")
 
     def __str__(self) -> str:
         return self.name
@@ -89,6 +91,8 @@ class Membership(models.Model):
     )
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role="coordinator", hospital__isnull=False)
@@ -211,7 +215,8 @@ class AccountEvent(AuditEntry):
 
     class Meta:
         proxy = True
-        verbose_name = "account event"
+        verbose_name = _("account event")
+        verbose_name_plural = _("account events")
 
 
 class DataQuery(models.Model):
