@@ -3,7 +3,6 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-
 GENESIS = "0" * 64
 
 
@@ -16,70 +15,98 @@ def start_the_head(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('capture', '0001_initial'),
+        ("capture", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditHead',
+            name="AuditHead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('hash', models.CharField(max_length=64)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("hash", models.CharField(max_length=64)),
             ],
         ),
         migrations.CreateModel(
-            name='AccountEvent',
-            fields=[
-            ],
+            name="AccountEvent",
+            fields=[],
             options={
-                'verbose_name': 'account event',
-                'verbose_name_plural': 'account events',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "account event",
+                "verbose_name_plural": "account events",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('capture.auditentry',),
+            bases=("capture.auditentry",),
         ),
         migrations.AlterModelOptions(
-            name='hospital',
-            options={'ordering': ['code'], 'verbose_name': 'hospital', 'verbose_name_plural': 'hospitals'},
+            name="hospital",
+            options={
+                "ordering": ["code"],
+                "verbose_name": "hospital",
+                "verbose_name_plural": "hospitals",
+            },
         ),
         migrations.AlterModelOptions(
-            name='membership',
-            options={'verbose_name': 'membership', 'verbose_name_plural': 'memberships'},
+            name="membership",
+            options={"verbose_name": "membership", "verbose_name_plural": "memberships"},
         ),
         migrations.AddField(
-            model_name='dataquery',
-            name='opened_by',
+            model_name="dataquery",
+            name="opened_by",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.AddField(
-            model_name='membership',
-            name='language',
-            field=models.CharField(blank=True, choices=[('en', 'English'), ('ja', '日本語')], help_text="The pages' language; blank follows the browser.", max_length=10),
+            model_name="membership",
+            name="language",
+            field=models.CharField(
+                blank=True,
+                choices=[("en", "English"), ("ja", "日本語")],
+                help_text="The pages' language; blank follows the browser.",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='record',
-            name='signed_at',
+            model_name="record",
+            name="signed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='record',
-            name='signed_by',
+            model_name="record",
+            name="signed_by",
             field=models.CharField(blank=True, max_length=150),
         ),
         migrations.CreateModel(
-            name='DictionaryTranslation',
+            name="DictionaryTranslation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('language', models.CharField(max_length=10)),
-                ('csv', models.TextField()),
-                ('study', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='translations', to='capture.study')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("language", models.CharField(max_length=10)),
+                ("csv", models.TextField()),
+                (
+                    "study",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="translations",
+                        to="capture.study",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('study', 'language'), name='one_translation_per_language')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("study", "language"), name="one_translation_per_language"
+                    )
+                ],
             },
         ),
         migrations.RunPython(start_the_head, migrations.RunPython.noop),
