@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import PurePath
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from followup.capture.audit import Change, append
 from followup.capture.models import DictionaryTranslation, FormEntry, Hospital, Record, Study
@@ -59,8 +60,12 @@ def replace_definition(
     lost = sorted(used - kept)
     if lost:
         raise SetupError(
-            f"the new dictionary has no field for data already entered in: {', '.join(lost)}; "
-            "REDCap would delete those values, Followup refuses (keep the fields, or export first)"
+            _(
+                "the new dictionary has no field for data already entered in: %(fields)s; "
+                "REDCap would delete those values, Followup refuses (keep the fields, or "
+                "export first)"
+            )
+            % {"fields": ", ".join(lost)}
         )
     before = {c for f in study.dictionary for c in f.export_columns}
     removed = sorted(before - kept)
@@ -113,7 +118,8 @@ def set_translation(study: Study, language: str, csv_text: str, *, by: str, sour
     parsed = read_translation(csv_text, study.dictionary, source=source)
     if parsed.language and parsed.language != language:
         raise SetupError(
-            f"{source}: the file is the '{parsed.language}' translation, not '{language}'"
+            _("%(file)s: the file is the '%(found)s' translation, not '%(language)s'")
+            % {"file": source, "found": parsed.language, "language": language}
         )
     with transaction.atomic():
         old = DictionaryTranslation.objects.filter(study=study, language=language).first()
@@ -139,6 +145,17 @@ def set_translation(study: Study, language: str, csv_text: str, *, by: str, sour
     return len(parsed.texts)
 
 
+def _clash(row: int, record_id: str, stored: str) -> str:
+    """One imported row whose record is in the study already (perhaps spelled in another case)."""
+    if stored == record_id:
+        return _("row %(row)d (%(id)s)") % {"row": row, "id": record_id}
+    return _("row %(row)d (%(id)s, stored as %(stored)s)") % {
+        "row": row,
+        "id": record_id,
+        "stored": stored,
+    }
+
+
 def load_records(
     study: Study, records: RecordSet, *, user: str, skip_forms: Iterable[tuple[str, str]] = ()
 ) -> int:
@@ -147,14 +164,17 @@ def load_records(
     dictionary = study.dictionary
     source = PurePath(records.source).name  # the file's name: no server path in the trail
     bad_groups = [
-        f"row {r.row} ({r.access_group!r})"
+        _("row %(row)d (%(value)s)") % {"row": r.row, "value": repr(r.access_group)}
         for r in records
         if r.access_group and not _GROUP.fullmatch(r.access_group)
     ]
     if bad_groups:
         raise SetupError(
-            f"{source}: redcap_data_access_group must be a code of letters, digits, '-' and '_' "
-            f"(at most 64), nothing was imported: {', '.join(bad_groups)}"
+            _(
+                "%(file)s: redcap_data_access_group must be a code of letters, digits, '-' and "
+                "'_' (at most 64), nothing was imported: %(rows)s"
+            )
+            % {"file": source, "rows": ", ".join(bad_groups)}
         )
     with transaction.atomic():
         stored = {
@@ -164,19 +184,15 @@ def load_records(
         clash = [r for r in records if r.record_id.casefold() in stored]
         if clash:
             rows = ", ".join(
-                f"row {r.row} ({r.record_id}"
-                + (
-                    f", stored as {stored[r.record_id.casefold()]}"
-                    if stored[r.record_id.casefold()] != r.record_id
-                    else ""
-                )
-                + ")"
-                for r in clash
+                _clash(r.row, r.record_id, stored[r.record_id.casefold()]) for r in clash
             )
-            raise SetupError(f"{source}: already in the study, nothing was imported: {rows}")
+            raise SetupError(
+                _("%(file)s: already in the study, nothing was imported: %(rows)s")
+                % {"file": source, "rows": rows}
+            )
         for imported in records:
             code = imported.access_group or "unassigned"
-            hospital, _ = Hospital.objects.get_or_create(
+            hospital, _new = Hospital.objects.get_or_create(
                 study=study, code=code, defaults={"name": code.replace("_", " ").title()}
             )
             record = Record.objects.create(
