@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from followup.study.record_ids import record_id_problem, same_record
@@ -30,7 +30,9 @@ def test_letters_of_any_script_digits_spaces_dots_hyphens_underscores_are_fine(t
 
 @given(_FINE, st.sampled_from(list("+&#'/\\<>\t\n\r\x00\x7f")), _FINE)
 def test_each_forbidden_character_is_named(before: str, bad: str, after: str) -> None:
-    problem = record_id_problem(before + bad + after)
+    record_id = before + bad + after
+    assume(len(record_id.encode()) <= 100)  # a longer one is refused for its length first
+    problem = record_id_problem(record_id)
     assert problem is not None
     assert "contains" in problem
 
