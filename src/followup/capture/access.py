@@ -10,15 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
-from followup.capture.models import Membership, Record, Role
+from followup.capture.models import Hospital, Membership, Record, Role
 
 User = AbstractBaseUser | AnonymousUser
 _CACHED = "_followup_membership"
 REPORTERS = (Role.DATA_MANAGER, Role.STATISTICIAN)  # who runs the report of every hospital
+DATA_ROLES = (Role.DATA_MANAGER, Role.COORDINATOR, Role.STATISTICIAN)  # all but the administrator
 
 
 def membership(user: User) -> Membership | None:
@@ -77,6 +79,20 @@ def can_edit(user: User) -> bool:
 def is_data_manager(user: User) -> bool:
     """Locking, queries, invitations and the dashboard are the data manager's."""
     return role_of(user) == Role.DATA_MANAGER
+
+
+def hospital_filter(m: Membership, code: str) -> tuple[list[Hospital], str]:
+    """The hospitals a page may be filtered by, and the one chosen ('' for all).
+
+    A coordinator sees one hospital: no choice, and a code they send is ignored. For the data
+    center, a code that is no hospital of the study is a 400.
+    """
+    if m.role == Role.COORDINATOR:
+        return [], ""
+    hospitals = list(Hospital.objects.filter(study=m.study).order_by("code"))
+    if code and code not in {h.code for h in hospitals}:
+        raise BadRequest(_("There is no hospital %(code)s.") % {"code": repr(code[:40])})
+    return hospitals, code
 
 
 def role_context(request: HttpRequest) -> dict[str, Any]:

@@ -25,17 +25,18 @@ from django.utils.translation import gettext_lazy
 
 from followup.capture.audit import Change, append
 from followup.capture.models import ACCOUNT_ACTIONS, AccountEvent, Hospital, Membership, Study
-from followup.capture.people import base_url, sign_in_link
+from followup.capture.people import base_url, sign_in_link, study_of_user
 from followup.capture.signin import unlock
 
 _HIDDEN = {"password", "password1", "password2"}  # recorded as changed, never shown
 
 
 def _study_of(obj: Model) -> Study | None:
+    """The study an object of the admin belongs to (a user's, or the one study of the server)."""
     if isinstance(obj, Hospital | Membership):
         return obj.study
-    membership = Membership.objects.filter(user_id=obj.pk).first() if obj.pk else None
-    return membership.study if membership else Study.objects.first()
+    username = obj.get_username() if isinstance(obj, User) else ""
+    return study_of_user(username) or Study.objects.first()
 
 
 def _shown(value: object) -> str:

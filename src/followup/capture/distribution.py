@@ -11,12 +11,11 @@ from followup.capture.progress import FormState, progress
 from followup.capture.translations import form_title
 
 
-def outstanding(hospital: Hospital, language: str = "") -> list[str]:
-    """The hospital's forms that apply and are not complete, as 'record: form title'."""
-    study = hospital.study
+def open_forms(hospital: Hospital) -> list[tuple[str, str]]:
+    """The hospital's forms that apply and are not complete, as (record ID, form)."""
     return [
-        f"{row.record.record_id}: {form_title(study, form, language)}"
-        for row in progress(study, hospital.records.all())
+        (row.record.record_id, form)
+        for row in progress(hospital.study, hospital.records.all())
         for form, state in row.forms
         if state not in (FormState.NOT_NEEDED, FormState.COMPLETE)
     ]
@@ -24,6 +23,9 @@ def outstanding(hospital: Hospital, language: str = "") -> list[str]:
 
 def remind(hospital: Hospital, url: str) -> int:
     """Mail the hospital's active coordinators what is still open; returns how many were mailed."""
+    still_open = open_forms(hospital)
+    if not still_open:
+        return 0
     people = Membership.objects.filter(
         hospital=hospital, role=Role.COORDINATOR, user__is_active=True
     ).select_related("user")
@@ -32,14 +34,18 @@ def remind(hospital: Hospital, url: str) -> int:
         if not m.user.email:
             continue
         language = m.language or translation.get_language()
-        forms = outstanding(hospital, language)
-        if not forms:
-            return 0
-        listing = "\n".join(f"  - {f}" for f in forms)
+        listing = "\n".join(
+            f"  - {record}: {form_title(hospital.study, form, language)}"
+            for record, form in still_open
+        )
         with translation.override(language):
             send_mail(
                 _("%(study)s: %(count)d questionnaire(s) still open at %(hospital)s")
-                % {"study": hospital.study.name, "count": len(forms), "hospital": hospital.name},
+                % {
+                    "study": hospital.study.name,
+                    "count": len(still_open),
+                    "hospital": hospital.name,
+                },
                 _("These forms are not complete yet:\n%(listing)s\n\nSign in: %(url)s/")
                 % {"listing": listing, "url": url},
                 None,

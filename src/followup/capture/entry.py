@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from followup.capture.audit import Change, append
 from followup.capture.models import DataQuery, FormEntry, FormStatus, Record, Study
 from followup.capture.progress import form_applies
-from followup.capture.questionnaire import form_columns, form_fields
+from followup.capture.questionnaire import date_kind, form_columns, form_fields
 from followup.capture.translations import field_label, field_note, section_header
 from followup.study import Field
-from followup.study.validation import Finding, validate
+from followup.study.validation import Finding, rule_fields, validate
 
 
 @dataclass(frozen=True)
@@ -55,13 +55,7 @@ class Question:
     @property
     def date(self) -> bool:
         """A date or date-time field, which a 'today' button can fill."""
-        kind = self.field.text_type.name if self.field.text_type else ""
-        return kind.startswith("date")
-
-    @property
-    def open_queries(self) -> int:
-        """Queries on this field not yet closed (the marker beside it)."""
-        return sum(q.status != DataQuery.Status.CLOSED for q in self.queries)
+        return date_kind(self.field) is not None
 
 
 def questions(
@@ -163,25 +157,21 @@ def check(
         plan.missing_codes if plan else (),
     )
     own = {f.name for f in dictionary.form_fields(form)}
-    rule_fields = _rule_fields(record.study)
+    named = _rule_fields(record.study)
     mine = [
         f
         for f in found
-        if f.field in own or rule_fields.get(f.rule, set()) & own or f.field not in dictionary
+        if f.field in own or own.intersection(named.get(f.rule, ())) or f.field not in dictionary
     ]
     missing = [f for f in mine if f.rule == "required"]
     blocking = [f for f in mine if f.rule != "required" and f.severity == "error"]
     return blocking, missing
 
 
-def _rule_fields(study: Study) -> dict[str, set[str]]:
-    """Each plan rule's fields (a rule between two forms belongs to both)."""
+def _rule_fields(study: Study) -> dict[str, tuple[str, ...]]:
+    """Each plan rule's fields (a rule between forms belongs to each of them)."""
     plan = study.plan
-    owner = study.dictionary.column_owner()
-    return {
-        rule.name: {owner[r.column].name for r in rule.check.references if r.column in owner}
-        for rule in (plan.rules if plan else ())
-    }
+    return {rule.name: rule_fields(rule, study.dictionary) for rule in (plan.rules if plan else ())}
 
 
 def save(

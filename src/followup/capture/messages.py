@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from followup.capture.models import Study
 from followup.capture.translations import choice_label, field_label, rule_message
 from followup.study import Field
-from followup.study.validation import Finding, Rule
+from followup.study.validation import Finding, Rule, rule_fields
 
 _FIELD_RULES = ("type", "choice", "range")
 
@@ -85,7 +85,6 @@ def messages_by_field(
     dictionary = study.dictionary
     plan = study.plan
     rules = {r.name: r for r in plan.rules} if plan else {}
-    owner = dictionary.column_owner()
     own = {f.name for f in dictionary.form_fields(form)}
     by_field: dict[str, list[str]] = {}
     flagged = {f.field for f in findings if f.rule in _FIELD_RULES}
@@ -100,7 +99,7 @@ def messages_by_field(
         if rule is None:
             by_field.setdefault(finding.field, []).append(finding.message)
             continue
-        named = list(dict.fromkeys(owner[c].name for c in _columns(rule) if c in owner))
+        named = list(rule_fields(rule, dictionary))
         if named and (set(named) <= flagged or set(named) & unreadable):
             continue  # the field's own message already says it, or the rule compared nonsense
         at = next((n for n in named if n in own), named[0] if named else finding.field)
@@ -108,10 +107,6 @@ def messages_by_field(
         if text not in by_field.get(at, []):
             by_field.setdefault(at, []).append(text)
     return by_field
-
-
-def _columns(rule: Rule) -> list[str]:
-    return [r.column for r in rule.check.references]
 
 
 def _rule_text(

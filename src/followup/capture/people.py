@@ -95,6 +95,12 @@ def create_user(
     return user
 
 
+def study_of_user(username: str) -> Study | None:
+    """The study a user name belongs to (None for a name nobody has)."""
+    m = Membership.objects.select_related("study").filter(user__username=username).first()
+    return m.study if m else None
+
+
 def demo_password() -> str:
     """A random password for a demo user (printed once, when the demo is created)."""
     return secrets.token_urlsafe(12)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+from django.conf import settings
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -65,6 +66,12 @@ def posted_choice(request: HttpRequest, name: str, allowed: Collection[str]) -> 
             % {"field": name, "allowed": ", ".join(sorted(allowed)), "value": repr(value[:40])}
         )
     return value
+
+
+def posted_language(request: HttpRequest, *, blank: bool) -> str:
+    """One of the app's languages (``blank``: or none, which follows the browser)."""
+    codes = {code for code, _name in settings.LANGUAGES} | ({""} if blank else set())
+    return posted_choice(request, "language", codes)
 
 
 def safe_next(request: HttpRequest, fallback: str) -> str:

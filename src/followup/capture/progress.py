@@ -75,10 +75,7 @@ def with_progress(records: QuerySet[Record]) -> QuerySet[Record]:
 def record_progress(study: Study, record: Record) -> RecordProgress:
     """Each form's state for one record (fetched ``with_progress``)."""
     entries = {e.form: e for e in record.forms.all()}
-    values: dict[str, str] = {study.dictionary.record_id: record.record_id}
-    for stored in entries.values():
-        values |= stored.values
-        values[f"{stored.form}_complete"] = str(stored.status)
+    values = record.values()  # from the same prefetched forms
     states = []
     for form in study.dictionary.forms:
         entry = entries.get(form)
@@ -89,9 +86,8 @@ def record_progress(study: Study, record: Record) -> RecordProgress:
         else:
             state = _BY_STATUS.get(FormStatus(entry.status), FormState.INCOMPLETE)
         states.append((form, state))
-    queries = getattr(record, "open_query_list", None)
-    count = len(queries) if queries is not None else record.queries.exclude(status="closed").count()
-    return RecordProgress(record, tuple(states), count)
+    open_queries = record.open_query_list  # type: ignore[attr-defined]  # with_progress's Prefetch
+    return RecordProgress(record, tuple(states), len(open_queries))
 
 
 def progress(study: Study, records: QuerySet[Record]) -> list[RecordProgress]:

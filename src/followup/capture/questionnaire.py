@@ -32,7 +32,8 @@ _DATE_PATTERN = {
 }
 
 
-def _date_kind(field: Field) -> str | None:
+def date_kind(field: Field) -> str | None:
+    """Which date format a field is typed in (None: not a date)."""
     kind = field.text_type.name if field.text_type else ""
     if kind.startswith("datetime_seconds"):
         return "datetime_seconds"
@@ -65,7 +66,7 @@ def _form_field(study: Study, field: Field, language: str) -> forms.Field:
             max_length=MAX_NOTES,
             widget=forms.Textarea(attrs={"rows": 3}),
         )
-    date = _date_kind(field)
+    date = date_kind(field)
     if date is not None:
         pattern, placeholder, length = _DATE_PATTERN[date]
         attrs = {

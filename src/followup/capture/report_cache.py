@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
 import re
 import shutil
 import tempfile
@@ -44,20 +45,14 @@ class CachedReport:
         """The standalone report for download."""
         return self.folder / "report.html"
 
-    @property
-    def results_json(self) -> Path:
-        """Every number, for R and pandas."""
-        return self.folder / "results.json"
-
     def pdf(self) -> Path:
         """The PDF, printed on first request and kept."""
         path = self.folder / "report.pdf"
-        if not path.exists():
-            scratch = (
-                self.folder / f".report-{hashlib.sha256(str(path).encode()).hexdigest()[:8]}.pdf"
-            )
-            write_pdf(self.html.read_text(encoding="utf-8"), scratch)
-            scratch.replace(path)
+        if not path.exists():  # printed to a file of its own, then renamed: never half a PDF
+            handle, scratch = tempfile.mkstemp(suffix=".pdf", prefix=".printing-", dir=self.folder)
+            os.close(handle)
+            write_pdf(self.html.read_text(encoding="utf-8"), Path(scratch))
+            Path(scratch).replace(path)
         return path
 
 

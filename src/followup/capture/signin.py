@@ -19,12 +19,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest
 
 from followup.capture.audit import Change, append
-from followup.capture.models import Membership
-
-
-def _study_of(username: str) -> Any:
-    m = Membership.objects.select_related("study").filter(user__username=username).first()
-    return m.study if m else None
+from followup.capture.people import study_of_user
 
 
 @receiver(user_locked_out)
@@ -38,7 +33,7 @@ def _record_lockout(
         return
     name = username or ""
     append(
-        _study_of(name),
+        study_of_user(name),
         name or "(no user name)",
         [
             Change(
@@ -59,7 +54,7 @@ def unlock(attempts: QuerySet[AccessAttempt], by: str) -> int:
     unlocked = 0
     for attempt in attempts:
         append(
-            _study_of(attempt.username or ""),
+            study_of_user(attempt.username or ""),
             by,
             [
                 Change(

@@ -98,8 +98,6 @@ def serve(data_dir: Path, host: str, port: int, no_demo: bool, debug: bool) -> N
 
 
 def _serve(data_dir: Path, host: str, port: int, url: str, no_demo: bool) -> int:
-    import os
-
     from django.core.management import call_command
 
     from followup.capture.models import Study
@@ -113,7 +111,6 @@ def _serve(data_dir: Path, host: str, port: int, url: str, no_demo: bool) -> int
         click.echo(_NEEDS_KEY, err=True)
         return BAD_INPUT
     _print_users(created)
-    os.environ.setdefault("FOLLOWUP_SERVER_URL", url)
     click.echo(f"Followup is at {url}/  (Ctrl-C stops it)")
     call_command(
         "runserver", f"{host}:{port}", use_reloader=False, use_threading=True, skip_checks=False
@@ -206,12 +203,11 @@ def setup_command(
 
 def _link_base(data_dir: Path) -> str:
     """Where printed links point: FOLLOWUP_BASE_URL, else the running server, else the default."""
-    from django.conf import settings
-
+    from followup.capture.people import base_url
     from followup.capture.server_lock import running_server
 
     server = running_server(data_dir) or {}
-    return str(settings.FOLLOWUP_BASE_URL or server.get("url") or "http://127.0.0.1:8000")
+    return base_url(str(server.get("url") or "http://127.0.0.1:8000"))
 
 
 @cli.command(short_help="Add a user and print their sign-in link.")

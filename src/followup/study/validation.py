@@ -178,6 +178,14 @@ def _range(field: Field, value: object) -> list[tuple[str, str, Severity]]:
     return []
 
 
+def rule_fields(rule: Rule, dictionary: DataDictionary) -> tuple[str, ...]:
+    """The fields a rule's check names, in its order (a checkbox option counts as its field)."""
+    owner = dictionary.column_owner()
+    return tuple(
+        dict.fromkeys(owner[r.column].name for r in rule.check.references if r.column in owner)
+    )
+
+
 def _rule_findings(
     record: RecordLike, rules: Sequence[Rule], values: Mapping[str, str]
 ) -> list[Finding]:

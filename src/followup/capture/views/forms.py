@@ -26,7 +26,7 @@ from followup.capture.locking import MEANING
 from followup.capture.messages import messages_by_field, shown_value
 from followup.capture.models import FormEntry, FormStatus, Record
 from followup.capture.posted import posted_choice, posted_int, posted_text
-from followup.capture.progress import FormState, record_progress, with_progress
+from followup.capture.progress import form_applies
 from followup.capture.questionnaire import form_columns, questionnaire, raw_values
 from followup.capture.translations import field_label, form_title
 
@@ -109,20 +109,18 @@ def _save(
     else:
         messages.success(request, _("Saved.") if result.changed else _("Nothing had changed."))
     if then == "next":
-        following = _next_form(record, form)
+        following = _next_form(record, form, record.values())
         if following:
             return redirect("form", record_id=record.record_id, form=following)
         return redirect("records")
     return redirect("form", record_id=record.record_id, form=form)
 
 
-def _next_form(record: Record, form: str) -> str | None:
+def _next_form(record: Record, form: str, values: dict[str, str]) -> str | None:
     """The next form of this record that the plan asks for, after ``form``."""
-    fresh = with_progress(Record.objects.filter(pk=record.pk)).get()
-    states = record_progress(record.study, fresh).forms
-    names = [name for name, _ in states]
-    after = states[names.index(form) + 1 :]
-    return next((name for name, state in after if state != FormState.NOT_NEEDED), None)
+    forms = record.study.dictionary.forms
+    after = forms[forms.index(form) + 1 :]
+    return next((f for f in after if form_applies(record.study, f, values)), None)
 
 
 def _form_response(
@@ -138,7 +136,8 @@ def _form_response(
     """The page: widgets, messages beside their fields, what is still required, the queries."""
     language = get_language()
     study = record.study
-    merged = {**record.values(), **values}
+    stored = record.values()
+    merged = {**stored, **values}
     by_field = messages_by_field(study, form, findings, merged, language)
     queries = list(record.queries.filter(form=form).prefetch_related("messages").order_by("pk"))
     fields = questions(study, form, bound, by_field, queries, language)
@@ -146,14 +145,14 @@ def _form_response(
     dictionary = study.dictionary
     context |= {
         "questions": fields,
-        "context_values": {k: v for k, v in record.values().items() if k not in values},
+        "context_values": {k: v for k, v in stored.items() if k not in values},
         "missing": [
             (f.field, field_label(study, dictionary.field(f.field), language))
             for f in missing
             if f.field in dictionary
         ],
         "queries": queries,
-        "next_form": _next_form(record, form),
+        "next_form": _next_form(record, form, merged),
         "forms": [(f, form_title(study, f, language)) for f in dictionary.forms],
     }
     return render(request, "capture/form.html", context, status=status)
@@ -170,9 +169,10 @@ def _conflict(
 ) -> HttpResponse:
     """Both versions side by side, labelled; the second editor picks, field by field."""
     study = record.study
+    own = form_columns(study, form)
     rows = []
     for f in study.dictionary.form_fields(form):
-        columns = [c for c in f.export_columns if c in form_columns(study, form)]
+        columns = [c for c in f.export_columns if c in own]
         if any(mine.get(c, "") != theirs.values.get(c, "") for c in columns):
             rows.append(
                 {
@@ -184,7 +184,7 @@ def _conflict(
             )
     context |= {
         "conflict_rows": rows,
-        "mine_json": json.dumps({c: mine.get(c, "") for c in form_columns(study, form)}),
+        "mine_json": json.dumps({c: mine.get(c, "") for c in own}),
         "saved_version": theirs.version,
         "saved_by": theirs.updated_by,
         "saved_at": theirs.updated,

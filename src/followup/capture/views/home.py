@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST
 
 from followup.capture import access
 from followup.capture.models import Role
-from followup.capture.posted import posted_choice, safe_next
+from followup.capture.posted import posted_language, safe_next
 
 
 @login_required
@@ -32,8 +32,7 @@ def set_language(request: HttpRequest) -> HttpResponseBase:
     """Choose the pages' language: kept with the user's account (or in a cookie before sign-in)."""
     from django.conf import settings
 
-    codes = {code for code, _ in settings.LANGUAGES} | {""}
-    language = posted_choice(request, "language", codes)
+    language = posted_language(request, blank=True)
     m = access.membership(request.user)
     if m is not None:
         m.language = language

@@ -21,7 +21,7 @@ from followup.capture.people import (
     move_to_hospital,
     set_active,
 )
-from followup.capture.posted import posted_choice, posted_int, posted_text
+from followup.capture.posted import posted_choice, posted_int, posted_language, posted_text
 
 _REFUSAL = gettext_lazy("People are managed by the data manager.")
 
@@ -59,8 +59,7 @@ def invite_coordinator(request: HttpRequest) -> HttpResponse:
         return redirect("people")
     username = posted_text(request, "username")
     email = posted_text(request, "email")
-    codes = {code for code, _name in settings.LANGUAGES} | {""}
-    language = posted_choice(request, "language", codes) if "language" in request.POST else ""
+    language = posted_language(request, blank=True)
     if not username or not email:
         messages.error(
             request, _("Give a user name and an e-mail address to invite a coordinator.")

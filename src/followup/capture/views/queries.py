@@ -8,12 +8,13 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from followup.capture import access
-from followup.capture.models import DataQuery, Hospital, Role
+from followup.capture.models import DataQuery, Role
 from followup.capture.posted import posted_choice, posted_text
 from followup.capture.queries import QueryRefused, open_query, respond
 from followup.capture.translations import field_label, form_title
@@ -42,8 +43,6 @@ def open_on_field(request: HttpRequest, record_id: str, form: str) -> HttpRespon
 
 
 def _form_url(record_id: str, form: str) -> str:
-    from django.urls import reverse
-
     return reverse("form", args=[record_id, form])
 
 
@@ -79,9 +78,9 @@ def reply(request: HttpRequest, record_id: str, query_id: int) -> HttpResponse:
 @login_required
 def query_list(request: HttpRequest) -> HttpResponse:
     """Open queries (or all, or closed): every hospital for the data center, one's own otherwise."""
-    m = access.membership(request.user)
-    if m is None or m.role == Role.ADMINISTRATOR:
-        raise PermissionDenied(_("The administrator does not see patient records."))
+    m = access.require(
+        request.user, access.DATA_ROLES, _("The administrator does not see patient records.")
+    )
     queries = DataQuery.objects.filter(record__in=access.visible_records(request.user))
     status = request.GET.get("status", "unresolved")
     if status not in ("unresolved", "open", "answered", "closed", "all"):
@@ -90,16 +89,9 @@ def query_list(request: HttpRequest) -> HttpResponse:
         queries = queries.exclude(status=DataQuery.Status.CLOSED)
     elif status != "all":
         queries = queries.filter(status=status)
-    hospitals = []
-    hospital = request.GET.get("hospital", "")
-    if m.role != Role.COORDINATOR:
-        hospitals = list(Hospital.objects.filter(study=m.study).order_by("code"))
-        if hospital:
-            if hospital not in {h.code for h in hospitals}:
-                raise BadRequest(
-                    _("There is no hospital %(code)s.") % {"code": repr(hospital[:40])}
-                )
-            queries = queries.filter(record__hospital__code=hospital)
+    hospitals, hospital = access.hospital_filter(m, request.GET.get("hospital", ""))
+    if hospital:
+        queries = queries.filter(record__hospital__code=hospital)
     queries = queries.select_related("record", "record__hospital").prefetch_related("messages")
     page = Paginator(queries.order_by("-opened", "-pk"), 50).get_page(request.GET.get("page"))
     language = get_language()
@@ -112,7 +104,7 @@ def query_list(request: HttpRequest) -> HttpResponse:
             "label": field_label(study, dictionary.field(q.field), language)
             if q.field in dictionary
             else q.field,
-            "last": list(q.messages.all())[-1] if q.messages.all() else None,
+            "last": next(reversed(q.messages.all()), None),
         }
         for q in page
     ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import BadRequest, PermissionDenied
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -34,16 +34,13 @@ FILTERS = {
 @login_required
 def records(request: HttpRequest) -> HttpResponse:
     """Every record the user may see × every form: filter by hospital, status and ID; paged."""
-    m = access.membership(request.user)
-    if m is None or m.role == Role.ADMINISTRATOR:
-        raise PermissionDenied(_("The administrator does not see patient records."))
+    m = access.require(
+        request.user, access.DATA_ROLES, _("The administrator does not see patient records.")
+    )
     study = m.study
     visible = access.visible_records(request.user)
-    hospitals = list(Hospital.objects.filter(study=study).order_by("code"))
-    hospital = request.GET.get("hospital", "")
-    if m.role != Role.COORDINATOR and hospital:
-        if hospital not in {h.code for h in hospitals}:
-            raise BadRequest(_("There is no hospital %(code)s.") % {"code": repr(hospital[:40])})
+    hospitals, hospital = access.hospital_filter(m, request.GET.get("hospital", ""))
+    if hospital:
         visible = visible.filter(hospital__code=hospital)
     search = request.GET.get("q", "").strip()[:100]
     if search:
@@ -63,7 +60,7 @@ def records(request: HttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "forms": [(f, form_title(study, f, language)) for f in study.dictionary.forms],
-        "hospitals": hospitals if m.role != Role.COORDINATOR else [],
+        "hospitals": hospitals,
         "hospital": hospital,
         "search": search,
         "state": state,

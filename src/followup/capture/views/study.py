@@ -8,7 +8,6 @@ from pathlib import PurePath
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -21,7 +20,7 @@ from followup.capture.audit import trail_csv
 from followup.capture.export import export_csv
 from followup.capture.history import trail_lines
 from followup.capture.models import AuditEntry, DictionaryTranslation, Role
-from followup.capture.posted import posted_choice
+from followup.capture.posted import posted_choice, posted_language
 from followup.capture.setup import SetupError, load_records, replace_definition, set_translation
 from followup.io import read_records
 from followup.study import StudyError
@@ -67,8 +66,7 @@ def study_setup(request: HttpRequest) -> HttpResponse:
                     request, _("The study's dictionary and plan were replaced.") + note
                 )
             else:
-                codes = {code for code, _name in settings.LANGUAGES}
-                language = posted_choice(request, "language", codes)
+                language = posted_language(request, blank=False)
                 name, text = _upload(request, "translation")
                 count = set_translation(study, language, text, by=user, source=name)
                 messages.success(
@@ -152,9 +150,9 @@ def record_trail(request: HttpRequest, record_id: str) -> HttpResponse:
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     """A REDCap raw export of the records the user may see (a hospital sees only its own)."""
-    m = access.membership(request.user)
-    if m is None or m.role == Role.ADMINISTRATOR:
-        raise PermissionDenied(_("The administrator does not see patient records."))
+    m = access.require(
+        request.user, access.DATA_ROLES, _("The administrator does not see patient records.")
+    )
     text = export_csv(m.study, access.visible_records(request.user))
     stamp = timezone.now().strftime("%Y-%m-%d")
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
