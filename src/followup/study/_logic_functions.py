@@ -1,77 +1,75 @@
-"""The REDCap functions Followup evaluates in branching logic and calculated fields."""
+"""The REDCap special functions Followup evaluates in branching logic and calculated fields.
+
+Each takes its evaluated arguments and the evaluation's context and returns a value; a blank or
+unreadable argument gives blank, as REDCap's do. The table at the end says how many arguments
+each takes (the parser checks) and which function runs; text and date functions are in
+``_logic_text_dates``.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 import math
-import statistics
+import operator
 from collections.abc import Callable, Sequence
 
-from followup.study._logic_values import Value, as_number, as_text, is_blank, truthy
-
-Function = Callable[[Sequence[Value]], Value]
-
-# Days per unit as REDCap's datediff counts them.
-_DAYS_PER_UNIT = {"y": 365.2425, "M": 30.44, "d": 1.0, "h": 1 / 24, "m": 1 / 1440, "s": 1 / 86400}
-
-
-def _date(value: Value) -> dt.datetime | None:
-    text = as_text(value).strip()
-    for pattern in ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, pattern)
-        except ValueError:
-            continue
-    if text.lower() == "today":
-        return dt.datetime.combine(dt.date.today(), dt.time())
-    return None
-
-
-def _datediff(args: Sequence[Value]) -> Value:
-    """datediff(d1, d2, unit[, format][, signed]): d2 − d1, absolute unless signed."""
-    first, second = _date(args[0]), _date(args[1])
-    unit = as_text(args[2])
-    if first is None or second is None or unit not in _DAYS_PER_UNIT:
-        return ""
-    signed = any(as_text(a).lower() in ("true", "1") or a is True for a in args[3:])
-    days = (second - first).total_seconds() / 86400
-    result = days / _DAYS_PER_UNIT[unit]
-    return result if signed else abs(result)
+from followup.study._logic_text_dates import DATE_FUNCTIONS, TEXT_FUNCTIONS, Function
+from followup.study._logic_values import Value, as_number, is_blank, truthy
+from followup.study.logic_context import LogicContext
 
 
 def _numbers(args: Sequence[Value]) -> list[float]:
     return [n for n in (as_number(a) for a in args) if n is not None]
 
 
-def _aggregate(reduce: Callable[[list[float]], float]) -> Function:
-    def run(args: Sequence[Value]) -> Value:
+def _total(numbers: list[float]) -> float:
+    """Left to right, as REDCap's PHP and JavaScript add (and branching.js does)."""
+    return functools.reduce(operator.add, numbers, 0.0)
+
+
+def _mean(numbers: list[float]) -> float:
+    return _total(numbers) / len(numbers)
+
+
+def _median(numbers: list[float]) -> float:
+    ordered, middle = sorted(numbers), len(numbers) // 2
+    return ordered[middle] if len(numbers) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+
+
+def _stdev(numbers: list[float]) -> float:
+    """The sample standard deviation (n − 1)."""
+    mean = _mean(numbers)
+    return math.sqrt(_total([(x - mean) ** 2 for x in numbers]) / (len(numbers) - 1))
+
+
+def _aggregate(reduce: Callable[[list[float]], float], least: int = 1) -> Function:
+    def run(args: Sequence[Value], context: LogicContext) -> Value:
         numbers = _numbers(args)
-        return reduce(numbers) if numbers else ""
+        return reduce(numbers) if len(numbers) >= least else ""
 
     return run
 
 
 def _unary(operation: Callable[[float], float]) -> Function:
-    def run(args: Sequence[Value]) -> Value:
+    def run(args: Sequence[Value], context: LogicContext) -> Value:
         number = as_number(args[0])
-        if number is None:
-            return ""
-        try:
-            return operation(number)
-        except ValueError:
-            return ""
+        return "" if number is None else _finite(operation(number))
 
     return run
 
 
+def _finite(number: float) -> Value:
+    return number if math.isfinite(number) else ""
+
+
 def _rounding(mode: Callable[[float], float]) -> Function:
-    def run(args: Sequence[Value]) -> Value:
+    def run(args: Sequence[Value], context: LogicContext) -> Value:
         number = as_number(args[0])
         places = as_number(args[1]) if len(args) > 1 else 0.0
-        if number is None or places is None:
-            return ""
+        if number is None or places is None or abs(places) > 15:
+            return "" if number is None or places is None else number
         scale = 10.0 ** int(places)
-        return mode(number * scale) / scale
+        return _finite(mode(number * scale) / scale)
 
     return run
 
@@ -80,44 +78,53 @@ def _half_up(x: float) -> float:
     return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
-def _text(operation: Callable[[list[str]], Value]) -> Function:
-    return lambda args: operation([as_text(a) for a in args])
+def _away_from_zero(x: float) -> float:
+    return math.ceil(x) if x >= 0 else -math.ceil(-x)
 
 
-def _part(value: Value, index: int) -> Value:
-    date = _date(value)
-    if date is None:
+def _toward_zero(x: float) -> float:
+    return math.floor(x) if x >= 0 else -math.floor(-x)
+
+
+def _log(args: Sequence[Value], context: LogicContext) -> Value:
+    number = as_number(args[0])
+    base = as_number(args[1]) if len(args) > 1 and not is_blank(args[1]) else math.e
+    if number is None or base is None or number <= 0 or base <= 0 or base == 1:
         return ""
-    return float((date.year, date.month, date.day)[index])
+    return math.log(number) / math.log(base)
 
 
-FUNCTIONS: dict[str, tuple[int, int, Function]] = {
-    "if": (3, 3, lambda a: a[1] if truthy(a[0]) else a[2]),
-    "datediff": (3, 5, _datediff),
-    "sum": (1, 99, _aggregate(math.fsum)),
-    "mean": (1, 99, _aggregate(statistics.fmean)),
-    "median": (1, 99, _aggregate(statistics.median)),
-    "min": (1, 99, _aggregate(min)),
-    "max": (1, 99, _aggregate(max)),
+def _mod(args: Sequence[Value], context: LogicContext) -> Value:
+    a, b = as_number(args[0]), as_number(args[1])
+    if a is None or b is None or b == 0:
+        return ""
+    return math.fmod(a, b)
+
+
+def _missing(args: Sequence[Value], context: LogicContext) -> bool:
+    return not is_blank(args[0]) and str(args[0]).strip() in context.missing_codes
+
+
+NUMBER_FUNCTIONS: dict[str, tuple[int, int, Function]] = {
+    "if": (3, 3, lambda a, c: a[1] if truthy(a[0]) else a[2]),
+    "sum": (1, 999, _aggregate(_total)),
+    "mean": (1, 999, _aggregate(_mean)),
+    "median": (1, 999, _aggregate(_median)),
+    "stdev": (1, 999, _aggregate(_stdev, least=2)),
+    "min": (1, 999, _aggregate(min)),
+    "max": (1, 999, _aggregate(max)),
     "abs": (1, 1, _unary(abs)),
-    "sqrt": (1, 1, _unary(math.sqrt)),
-    "log": (1, 1, _unary(math.log)),
+    "sqrt": (1, 1, _unary(lambda x: math.sqrt(x) if x >= 0 else math.nan)),
+    "exponential": (1, 1, _unary(lambda x: math.exp(x) if x < 710 else math.inf)),
+    "log": (1, 2, _log),
+    "mod": (2, 2, _mod),
     "round": (1, 2, _rounding(_half_up)),
-    "roundup": (1, 2, _rounding(math.ceil)),
-    "rounddown": (1, 2, _rounding(math.floor)),
-    "isnumber": (1, 1, lambda a: as_number(a[0]) is not None),
-    "isinteger": (1, 1, lambda a: (n := as_number(a[0])) is not None and n.is_integer()),
-    "year": (1, 1, lambda a: _part(a[0], 0)),
-    "month": (1, 1, lambda a: _part(a[0], 1)),
-    "day": (1, 1, lambda a: _part(a[0], 2)),
-    "contains": (2, 2, _text(lambda t: t[1].lower() in t[0].lower())),
-    "not_contain": (2, 2, _text(lambda t: t[1].lower() not in t[0].lower())),
-    "starts_with": (2, 2, _text(lambda t: t[0].lower().startswith(t[1].lower()))),
-    "ends_with": (2, 2, _text(lambda t: t[0].lower().endswith(t[1].lower()))),
-    "length": (1, 1, _text(lambda t: float(len(t[0])))),
-    "trim": (1, 1, _text(lambda t: t[0].strip())),
-    "lower": (1, 1, _text(lambda t: t[0].lower())),
-    "upper": (1, 1, _text(lambda t: t[0].upper())),
-    "concat": (1, 99, _text(lambda t: "".join(t))),
-    "isblankormissingcode": (1, 1, lambda a: is_blank(a[0])),
+    "roundup": (1, 2, _rounding(_away_from_zero)),
+    "rounddown": (1, 2, _rounding(_toward_zero)),
+    "isnumber": (1, 1, lambda a, c: as_number(a[0]) is not None),
+    "isinteger": (1, 1, lambda a, c: (n := as_number(a[0])) is not None and n.is_integer()),
+    "isblankormissingcode": (1, 1, lambda a, c: is_blank(a[0]) or _missing(a, c)),
+    "isblanknotmissingcode": (1, 1, lambda a, c: is_blank(a[0])),
+    "ismissingcode": (1, 1, _missing),
 }
+FUNCTIONS: dict[str, tuple[int, int, Function]] = NUMBER_FUNCTIONS | TEXT_FUNCTIONS | DATE_FUNCTIONS

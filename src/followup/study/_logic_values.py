@@ -77,20 +77,21 @@ def _ordered(operator: str, a: float | str, b: float | str) -> bool:
 
 
 def arithmetic(operator: str, left: Value, right: Value) -> Value:
-    """+ − × ÷ ^ on numbers; blank (or text, or ÷0) in, blank out."""
+    """+ − × ÷ ^ on numbers; blank (or text, or ÷0, or an overflow) in or out gives blank."""
     a, b = as_number(left), as_number(right)
     if a is None or b is None:
         return ""
-    if operator == "+":
-        return a + b
-    if operator == "-":
-        return a - b
-    if operator == "*":
-        return a * b
-    if operator == "/":
-        return a / b if b != 0 else ""
     try:
-        result = a**b
+        if operator == "+":
+            result = a + b
+        elif operator == "-":
+            result = a - b
+        elif operator == "*":
+            result = a * b
+        elif operator == "/":
+            result = a / b
+        else:
+            result = a**b
     except (OverflowError, ZeroDivisionError):
         return ""
     return result if isinstance(result, float) and math.isfinite(result) else ""

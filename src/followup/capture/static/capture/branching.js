@@ -44,72 +44,178 @@
   function arithmetic(op, l, r) {
     const a = asNumber(l), b = asNumber(r);
     if (a === null || b === null) return "";
-    if (op === "+") return a + b;
-    if (op === "-") return a - b;
-    if (op === "*") return a * b;
-    if (op === "/") return b !== 0 ? a / b : "";
-    const p = Math.pow(a, b);
-    return isFinite(p) ? p : "";
+    let result;
+    if (op === "+") result = a + b;
+    else if (op === "-") result = a - b;
+    else if (op === "*") result = a * b;
+    else if (op === "/") result = b !== 0 ? a / b : NaN;
+    else result = Math.pow(a, b);
+    return typeof result === "number" && isFinite(result) ? result : "";
   }
-  function date(v) {  // as _logic_functions._date: Y-M-D [H:M[:S]], a real calendar day, or 'today'
+  // As _logic_text_dates.read_date: Y-M-D in the given order (separators - / .), an optional
+  // H:M[:S], a time alone (on 1 Jan 1 AD), 'today' and 'now'; a real calendar day or null.
+  const ORDERS = { ymd: [0, 1, 2], mdy: [2, 0, 1], dmy: [2, 1, 0] };
+  function date(v, order) {
     const text = asText(v).trim();
-    if (text.toLowerCase() === "today") {
-      const now = new Date();
-      return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+    const lowered = text.toLowerCase();
+    const now = new Date();
+    if (lowered === "today") return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate());
+    if (lowered === "now") {
+      return Date.UTC(now.getFullYear(), now.getMonth(), now.getDate(), now.getHours(), now.getMinutes(), now.getSeconds());
     }
-    const m = /^(\d{4})-(\d{2})-(\d{2})(?: (\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text);
-    if (!m) return null;
-    const [y, mo, d, h, mi, se] = [+m[1], +m[2], +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0)];
-    const t = Date.UTC(y, mo - 1, d, h, mi, se);
-    const back = new Date(t);
-    const real = back.getUTCFullYear() === y && back.getUTCMonth() === mo - 1 && back.getUTCDate() === d;
-    return real && h < 24 && mi < 60 && se < 60 ? t : null;
+    let [day, ...times] = text.split(" ");
+    let time = times.join(" ");
+    const timePattern = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/;
+    if (time === "" && timePattern.test(day)) { time = day; day = "0001-01-01"; }
+    const d = /^(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})$/.exec(day);
+    const t = time ? timePattern.exec(time) : null;
+    if (!d || (time && !t)) return null;
+    const o = ORDERS[order] || ORDERS.ymd;
+    const parts = [d[1], d[2], d[3]];
+    const y = +parts[o.indexOf(0)], mo = +parts[o.indexOf(1)], dd = +parts[o.indexOf(2)];
+    const [h, mi, se] = t ? [+t[1], +t[2], +(t[3] || 0)] : [0, 0, 0];
+    if (y < 1 || y > 9999 || h > 23 || mi > 59 || se > 59) return null;
+    const at = new Date(Date.UTC(2000, 0, 1, h, mi, se));
+    at.setUTCFullYear(y, mo - 1, dd);
+    const real = at.getUTCFullYear() === y && at.getUTCMonth() === mo - 1 && at.getUTCDate() === dd;
+    return real ? at.getTime() : null;
   }
   const DAYS = { y: 365.2425, M: 30.44, d: 1, h: 1 / 24, m: 1 / 1440, s: 1 / 86400 };
+  function numbers(a) { return a.map(asNumber).filter((x) => x !== null); }
+  function total(xs) { return xs.reduce((s, x) => s + x, 0); }
+  function aggregate(reduce, least) {
+    return (a) => { const xs = numbers(a); return xs.length >= (least || 1) ? reduce(xs) : ""; };
+  }
+  function unary(op) {
+    return (a) => { const n = asNumber(a[0]); if (n === null) return ""; const r = op(n); return isFinite(r) ? r : ""; };
+  }
+  function halfUp(x) { return x >= 0 ? Math.floor(x + 0.5) : -Math.floor(-x + 0.5); }
+  function awayFromZero(x) { return x >= 0 ? Math.ceil(x) : -Math.ceil(-x); }
+  function towardZero(x) { return x >= 0 ? Math.floor(x) : -Math.floor(-x); }
+  function rounding(mode) {
+    return (a) => {
+      const n = asNumber(a[0]), places = a.length > 1 ? asNumber(a[1]) : 0;
+      if (n === null || places === null) return "";
+      if (Math.abs(places) > 15) return n;
+      const scale = Math.pow(10, Math.trunc(places));
+      const r = mode(n * scale) / scale;
+      return isFinite(r) ? r : "";
+    };
+  }
+  function count(v) { const n = asNumber(v); return n === null || n < 0 ? null : Math.trunc(n); }
+  const text = (op) => (a) => op(a.map(asText));
+  function median(xs) {
+    const o = xs.slice().sort((p, q) => p - q), m = Math.floor(o.length / 2);
+    return o.length % 2 ? o[m] : (o[m - 1] + o[m]) / 2;
+  }
+  function stdev(xs) {
+    const mean = total(xs) / xs.length;
+    return Math.sqrt(total(xs.map((x) => (x - mean) * (x - mean))) / (xs.length - 1));
+  }
+  function isMissing(v, env) { return !isBlank(v) && (env.missingCodes || []).includes(String(v).trim()); }
+  function datediff(a) {
+    let order = "ymd"; const rest = a.slice(3);
+    if (rest.length && ["ymd", "mdy", "dmy"].includes(asText(rest[0]).trim().toLowerCase())) order = asText(rest.shift()).trim().toLowerCase();
+    const d1 = date(a[0], order), d2 = date(a[1], order), unit = asText(a[2]).trim();
+    if (d1 === null || d2 === null || !(unit in DAYS)) return "";
+    const result = (d2 - d1) / 86400000 / DAYS[unit];
+    const signed = rest.length > 0 && (rest[0] === true || ["true", "1"].includes(asText(rest[0]).trim().toLowerCase()));
+    return signed ? result : Math.abs(result);
+  }
+  function part(index) {
+    return (a) => { const d = date(a[0]); if (d === null) return ""; const at = new Date(d); return [at.getUTCFullYear(), at.getUTCMonth() + 1, at.getUTCDate()][index]; };
+  }
+  // The same functions as followup.study._logic_functions and _logic_text_dates.
   const FUNCTIONS = {
-    if: (a) => (truthy(a[0]) ? a[1] : a[2]),
-    datediff: (a) => {
-      const d1 = date(a[0]), d2 = date(a[1]);
-      if (d1 === null || d2 === null || !(asText(a[2]) in DAYS)) return "";
-      const days = (d2 - d1) / 86400000 / DAYS[asText(a[2])];
-      const signed = a.slice(3).some((x) => x === true || ["true", "1"].includes(asText(x).toLowerCase()));
-      return signed ? days : Math.abs(days);
+    sum: aggregate(total),
+    mean: aggregate((xs) => total(xs) / xs.length),
+    median: aggregate(median),
+    stdev: aggregate(stdev, 2),
+    min: aggregate((xs) => Math.min(...xs)),
+    max: aggregate((xs) => Math.max(...xs)),
+    abs: unary(Math.abs),
+    sqrt: unary((x) => (x >= 0 ? Math.sqrt(x) : NaN)),
+    exponential: unary((x) => (x < 710 ? Math.exp(x) : Infinity)),
+    log: (a) => {
+      const n = asNumber(a[0]), base = a.length > 1 && !isBlank(a[1]) ? asNumber(a[1]) : Math.E;
+      if (n === null || base === null || n <= 0 || base <= 0 || base === 1) return "";
+      return Math.log(n) / Math.log(base);
     },
-    sum: (a) => {  // no number among the arguments: blank, as the server says
-      const numbers = a.map(asNumber).filter((x) => x !== null);
-      return numbers.length ? numbers.reduce((s, x) => s + x, 0) : "";
-    },
-    abs: (a) => (asNumber(a[0]) === null ? "" : Math.abs(asNumber(a[0]))),
+    mod: (a) => { const x = asNumber(a[0]), y = asNumber(a[1]); return x === null || y === null || y === 0 ? "" : x % y; },
+    round: rounding(halfUp),
+    roundup: rounding(awayFromZero),
+    rounddown: rounding(towardZero),
     isnumber: (a) => asNumber(a[0]) !== null,
-    contains: (a) => asText(a[0]).toLowerCase().includes(asText(a[1]).toLowerCase()),
-    isblankormissingcode: (a) => isBlank(a[0]),
+    isinteger: (a) => { const n = asNumber(a[0]); return n !== null && Number.isInteger(n); },
+    isblankormissingcode: (a, env) => isBlank(a[0]) || isMissing(a[0], env),
+    isblanknotmissingcode: (a) => isBlank(a[0]),
+    ismissingcode: (a, env) => isMissing(a[0], env),
+    contains: text((t) => t[0].toLowerCase().includes(t[1].toLowerCase())),
+    not_contain: text((t) => !t[0].toLowerCase().includes(t[1].toLowerCase())),
+    starts_with: text((t) => t[0].toLowerCase().startsWith(t[1].toLowerCase())),
+    ends_with: text((t) => t[0].toLowerCase().endsWith(t[1].toLowerCase())),
+    left: (a) => { const n = count(a[1]); return n === null ? "" : asText(a[0]).slice(0, n); },
+    right: (a) => { const n = count(a[1]), t = asText(a[0]); return n === null || n === 0 ? "" : t.slice(Math.max(0, t.length - n)); },
+    mid: (a) => {
+      const start = count(a[1]), n = count(a[2]);
+      return start === null || n === null || start < 1 ? "" : asText(a[0]).slice(start - 1, start - 1 + n);
+    },
+    find: text((t) => t[1].toLowerCase().indexOf(t[0].toLowerCase()) + 1),
+    length: text((t) => t[0].length),
+    trim: text((t) => t[0].trim()),
+    lower: text((t) => t[0].toLowerCase()),
+    upper: text((t) => t[0].toUpperCase()),
+    concat: text((t) => t.join("")),
+    concat_ws: text((t) => t.slice(1).filter((x) => x !== "").join(t[0])),
+    replace_text: text((t) => (t[1] ? t[0].split(t[1]).join(t[2]) : t[0])),
+    datediff,
+    year: part(0),
+    month: part(1),
+    day: part(2),
   };
-  function evaluate(node, values) {
+  function evaluate(node, values, env) {
+    env = env || {};
     switch (node[0]) {
       case "lit": return node[1];
       case "field": {
         const v = values[node[1]] === undefined ? "" : values[node[1]];
-        return node[2] && v === "" ? "0" : v;
+        if (!node[2]) return v;
+        const ticked = v === "1";
+        return (node[3] ? !ticked : ticked) ? "1" : "0";
       }
-      case "neg": { const n = asNumber(evaluate(node[1], values)); return n === null ? "" : -n; }
+      case "label": {
+        const v = values[node[1]] === undefined ? "" : values[node[1]];
+        return Object.prototype.hasOwnProperty.call(node[2], v) ? node[2][v] : v;
+      }
+      case "checks": {
+        const ticked = node[1].filter(([, column]) => values[column] === "1").map(([code]) => code);
+        if (node[2] === "label" || node[2] === "checked") return ticked.map((c) => (c in node[3] ? node[3][c] : c)).join(", ");
+        if (node[2] === "unchecked") return node[1].map(([code]) => code).filter((c) => !ticked.includes(c)).join(", ");
+        return ticked.join(",");
+      }
+      case "neg": { const n = asNumber(evaluate(node[1], values, env)); return n === null ? "" : -n; }
+      case "and": return node[1].every((o) => truthy(evaluate(o, values, env)));
+      case "or": return node[1].some((o) => truthy(evaluate(o, values, env)));
+      case "chain": {
+        let result = evaluate(node[1], values, env);
+        for (const [op, operand] of node[2]) result = arithmetic(op, result, evaluate(operand, values, env));
+        return result;
+      }
       case "op": {
-        const op = node[1];
-        if (op === "and") return truthy(evaluate(node[2], values)) && truthy(evaluate(node[3], values));
-        if (op === "or") return truthy(evaluate(node[2], values)) || truthy(evaluate(node[3], values));
-        const l = evaluate(node[2], values), r = evaluate(node[3], values);
-        if (["+", "-", "*", "/", "^"].includes(op)) return arithmetic(op, l, r);
-        return compare(op, l, r);
+        const l = evaluate(node[2], values, env), r = evaluate(node[3], values, env);
+        return node[1] === "^" ? arithmetic("^", l, r) : compare(node[1], l, r);
       }
       case "call": {
+        if (node[1] === "if") return evaluate(node[2][truthy(evaluate(node[2][0], values, env)) ? 1 : 2], values, env);
         const f = FUNCTIONS[node[1]];
         if (!f) throw new Error("unsupported:" + node[1]);
-        return f(node[2].map((a) => evaluate(a, values)));
+        return f(node[2].map((a) => evaluate(a, values, env)), env);
       }
     }
     throw new Error("unknown node " + node[0]);
   }
-  function show(tree, values) {
-    try { return truthy(evaluate(tree, values)); } catch (e) { return true; } // the server decides
+  function show(tree, values, env) {
+    try { return truthy(evaluate(tree, values, env)); } catch (e) { return true; } // the server decides
   }
   global.FollowupLogic = { evaluate, show, truthy };
 })(typeof window !== "undefined" ? window : globalThis);
