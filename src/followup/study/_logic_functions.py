@@ -11,10 +11,11 @@ from __future__ import annotations
 import functools
 import math
 import operator
+import re
 from collections.abc import Callable, Sequence
 
 from followup.study._logic_text_dates import DATE_FUNCTIONS, TEXT_FUNCTIONS, Function
-from followup.study._logic_values import Value, as_number, is_blank, truthy
+from followup.study._logic_values import Value, arithmetic, as_number, is_blank, truthy
 from followup.study.logic_context import LogicContext
 
 
@@ -78,14 +79,6 @@ def _half_up(x: float) -> float:
     return math.floor(x + 0.5) if x >= 0 else -math.floor(-x + 0.5)
 
 
-def _away_from_zero(x: float) -> float:
-    return math.ceil(x) if x >= 0 else -math.ceil(-x)
-
-
-def _toward_zero(x: float) -> float:
-    return math.floor(x) if x >= 0 else -math.floor(-x)
-
-
 def _log(args: Sequence[Value], context: LogicContext) -> Value:
     number = as_number(args[0])
     base = as_number(args[1]) if len(args) > 1 and not is_blank(args[1]) else math.e
@@ -95,10 +88,47 @@ def _log(args: Sequence[Value], context: LogicContext) -> Value:
 
 
 def _mod(args: Sequence[Value], context: LogicContext) -> Value:
+    """The remainder of two whole numbers, with the dividend's sign (as JavaScript's %)."""
     a, b = as_number(args[0]), as_number(args[1])
-    if a is None or b is None or b == 0:
+    if a is None or b is None or b == 0 or not a.is_integer() or not b.is_integer():
         return ""
     return math.fmod(a, b)
+
+
+def _isnumber(args: Sequence[Value], context: LogicContext) -> bool:
+    """A number, but not one written with a leading zero ('01'), as REDCap's isnumber()."""
+    if isinstance(args[0], (bool, float)):
+        return not isinstance(args[0], bool)
+    text = str(args[0]).strip()
+    return as_number(text) is not None and not re.match(r"[-+]?0\d", text)
+
+
+def _isinteger(args: Sequence[Value], context: LogicContext) -> bool:
+    """Digits only, with an optional sign: '1.0' is not an integer to REDCap."""
+    if isinstance(args[0], float):
+        return args[0].is_integer()
+    return isinstance(args[0], str) and re.fullmatch(r"[-+]?\d+", args[0].strip()) is not None
+
+
+def _minmax(reduce: Callable[[list[float]], float]) -> Function:
+    """min()/max(): blanks are skipped, but any other text makes the answer blank."""
+
+    def run(args: Sequence[Value], context: LogicContext) -> Value:
+        if any(not is_blank(a) and as_number(a) is None for a in args):
+            return ""
+        numbers = _numbers(args)
+        return reduce(numbers) if numbers else ""
+
+    return run
+
+
+def _hasmissingcode(args: Sequence[Value], context: LogicContext) -> bool:
+    listed = {code.strip() for code in str(args[1]).split(",")}
+    return _missing(args, context) and str(args[0]).strip() in listed
+
+
+def _pow(args: Sequence[Value], context: LogicContext) -> Value:
+    return arithmetic("^", args[0], args[1])
 
 
 def _missing(args: Sequence[Value], context: LogicContext) -> bool:
@@ -111,20 +141,22 @@ NUMBER_FUNCTIONS: dict[str, tuple[int, int, Function]] = {
     "mean": (1, 999, _aggregate(_mean)),
     "median": (1, 999, _aggregate(_median)),
     "stdev": (1, 999, _aggregate(_stdev, least=2)),
-    "min": (1, 999, _aggregate(min)),
-    "max": (1, 999, _aggregate(max)),
+    "min": (1, 999, _minmax(min)),
+    "max": (1, 999, _minmax(max)),
+    "pow": (2, 2, _pow),
     "abs": (1, 1, _unary(abs)),
     "sqrt": (1, 1, _unary(lambda x: math.sqrt(x) if x >= 0 else math.nan)),
     "exponential": (1, 1, _unary(lambda x: math.exp(x) if x < 710 else math.inf)),
     "log": (1, 2, _log),
     "mod": (2, 2, _mod),
     "round": (1, 2, _rounding(_half_up)),
-    "roundup": (1, 2, _rounding(_away_from_zero)),
-    "rounddown": (1, 2, _rounding(_toward_zero)),
-    "isnumber": (1, 1, lambda a, c: as_number(a[0]) is not None),
-    "isinteger": (1, 1, lambda a, c: (n := as_number(a[0])) is not None and n.is_integer()),
+    "roundup": (1, 2, _rounding(math.ceil)),
+    "rounddown": (1, 2, _rounding(math.floor)),
+    "isnumber": (1, 1, _isnumber),
+    "isinteger": (1, 1, _isinteger),
     "isblankormissingcode": (1, 1, lambda a, c: is_blank(a[0]) or _missing(a, c)),
     "isblanknotmissingcode": (1, 1, lambda a, c: is_blank(a[0])),
     "ismissingcode": (1, 1, _missing),
+    "hasmissingcode": (2, 2, _hasmissingcode),
 }
 FUNCTIONS: dict[str, tuple[int, int, Function]] = NUMBER_FUNCTIONS | TEXT_FUNCTIONS | DATE_FUNCTIONS

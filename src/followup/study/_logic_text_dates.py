@@ -50,6 +50,8 @@ def _datediff(args: Sequence[Value], context: LogicContext) -> Value:
     order, rest = "ymd", list(args[3:])
     if rest and as_text(rest[0]).strip().lower() in _FORMATS:
         order = as_text(rest.pop(0)).strip().lower()
+    if any(as_text(a).strip() in context.missing_codes for a in args[:2]):
+        return ""
     first, second = read_date(args[0], context, order), read_date(args[1], context, order)
     unit = as_text(args[2]).strip()
     if first is None or second is None or unit not in DAYS_PER_UNIT:
@@ -57,6 +59,28 @@ def _datediff(args: Sequence[Value], context: LogicContext) -> Value:
     signed = bool(rest) and (rest[0] is True or as_text(rest[0]).strip().lower() in ("true", "1"))
     result = (second - first).total_seconds() / 86400 / DAYS_PER_UNIT[unit]
     return result if signed else abs(result)
+
+
+def _calcdate(args: Sequence[Value], context: LogicContext) -> Value:
+    """calcdate(date, offset, unit[, format]): the date ``offset`` units later (@CALCDATE).
+
+    A date stays a date when the offset is whole days (or months, years landing on midnight);
+    otherwise the result has its time, to the second.
+    """
+    order = as_text(args[3]).strip().lower() if len(args) > 3 else "ymd"
+    start = read_date(args[0], context, order if order in _FORMATS else "ymd")
+    offset, unit = as_number(args[1]), as_text(args[2]).strip()
+    if start is None or offset is None or unit not in DAYS_PER_UNIT:
+        return ""
+    try:
+        moved = start + dt.timedelta(days=offset * DAYS_PER_UNIT[unit])
+    except OverflowError:
+        return ""
+    had_time = " " in as_text(args[0]).strip() or as_text(args[0]).strip().lower() == "now"
+    day = f"{moved.year:04d}-{moved.month:02d}-{moved.day:02d}"
+    if not had_time and moved.time() == dt.time():
+        return day
+    return f"{day} {moved.hour:02d}:{moved.minute:02d}:{moved.second:02d}"
 
 
 def _part(index: int) -> Function:
@@ -72,8 +96,9 @@ def _text(operation: Callable[[list[str]], Value]) -> Function:
 
 
 def _count(value: Value) -> int | None:
+    """A whole count of at least 1, or None (REDCap gives blank for anything else)."""
     number = as_number(value)
-    return None if number is None or number < 0 else int(number)
+    return int(number) if number is not None and number >= 1 and number.is_integer() else None
 
 
 def _left(t: Sequence[Value], context: LogicContext) -> Value:
@@ -83,12 +108,12 @@ def _left(t: Sequence[Value], context: LogicContext) -> Value:
 
 def _right(t: Sequence[Value], context: LogicContext) -> Value:
     n, text = _count(t[1]), as_text(t[0])
-    return "" if n is None or n == 0 else text[max(0, len(text) - n) :]
+    return "" if n is None or n > len(text) else text[len(text) - n :]
 
 
 def _mid(t: Sequence[Value], context: LogicContext) -> Value:
     start, n = _count(t[1]), _count(t[2])
-    if start is None or n is None or start < 1:
+    if start is None or n is None:
         return ""
     return as_text(t[0])[start - 1 : start - 1 + n]
 
@@ -98,7 +123,7 @@ def _find(t: list[str]) -> Value:
 
 
 def _concat_ws(t: list[str]) -> Value:
-    return t[0].join(part for part in t[1:] if part != "")
+    return t[0].join(part for part in t[1:] if part not in ("", "NaN"))
 
 
 TEXT_FUNCTIONS: dict[str, tuple[int, int, Function]] = {
@@ -120,6 +145,7 @@ TEXT_FUNCTIONS: dict[str, tuple[int, int, Function]] = {
 }
 DATE_FUNCTIONS: dict[str, tuple[int, int, Function]] = {
     "datediff": (3, 5, _datediff),
+    "calcdate": (3, 4, _calcdate),
     "year": (1, 1, _part(0)),
     "month": (1, 1, _part(1)),
     "day": (1, 1, _part(2)),

@@ -31,7 +31,7 @@ class Token:
     modifier: str | None = None  # [field:label]; a smart variable's parameter
 
 
-_NAME_TEXT = r"[A-Za-z][A-Za-z0-9_]*"
+_NAME_TEXT = r"[A-Za-z0-9_]*[A-Za-z_][A-Za-z0-9_]*"  # not all digits: [2] is an instance
 _GROUP = re.compile(
     rf"\[\s*(?:(?P<smart>[a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?::(?P<parameter>[^\]]*))?"
     rf"|(?P<field>{_NAME_TEXT})\s*(?:\(\s*(?P<code>[A-Za-z0-9_.\-]+)\s*\))?"

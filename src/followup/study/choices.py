@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_CODE = re.compile(r"^-?[A-Za-z0-9_.]+$")
+_CODE = re.compile(r"^[A-Za-z0-9_.\-]+$")  # REDCap: a number, or letters, digits, . _ -
 
 
 @dataclass(frozen=True)
@@ -24,7 +24,8 @@ def parse_choices(text: str) -> tuple[tuple[Choice, ...], list[str]]:
     """Choices and the problems found; each choice splits at its first comma.
 
     Pipes separate choices; newlines do too (REDCap's online designer writes one per line), and
-    missing spaces around either are tolerated.
+    missing spaces around either are tolerated. A choice without a comma is its own code and
+    label, as REDCap reads it.
     """
     choices: list[Choice] = []
     problems: list[str] = []
@@ -34,13 +35,11 @@ def parse_choices(text: str) -> tuple[tuple[Choice, ...], list[str]]:
         if not item:
             continue
         code, comma, label = item.partition(",")
-        code, label = code.strip(), label.strip()
-        if not comma or not label:
-            problems.append(f"choice {number} '{item}' needs a code and a label: 'code, label'")
-            continue
+        code, label = code.strip(), label.strip() if comma else item
         if not _CODE.match(code):
             problems.append(
-                f"choice {number} has code '{code}': codes are letters, digits, _ . or a leading -"
+                f"choice {number} has code '{code}': codes are letters, digits, _ . and -"
+                " (write 'code, label')"
             )
             continue
         if code in seen:
@@ -54,5 +53,9 @@ def parse_choices(text: str) -> tuple[tuple[Choice, ...], list[str]]:
 
 
 def checkbox_column(field: str, code: str) -> str:
-    """A checkbox option's export column: field___code, with '-' in the code turned into '_'."""
-    return f"{field}___{code.replace('-', '_').lower()}"
+    """A checkbox option's export column, as REDCap names it: field___code.
+
+    The code is lower-cased, '-' becomes '_' and other characters than letters, digits and '_'
+    are dropped.
+    """
+    return f"{field}___{re.sub(r'[^a-z0-9_]', '', code.replace('-', '_').lower())}"

@@ -1,20 +1,26 @@
 """A REDCap data dictionary: the questionnaire's fields, forms, choices, validation and branching.
 
-``load_dictionary`` reads the CSV REDCap exports (its exact 18-column header; older files with
-fewer trailing columns are accepted) and checks every rule in REDCAP_FORMAT.md, collecting all the
-problems before raising one DictionaryError that lists them by row and column.
+``load_dictionary`` reads what REDCap's data-dictionary upload reads: the CSV its Data Dictionary
+page writes (18 columns; older files with fewer trailing columns too), the metadata its API and
+clients export (``field_name,form_name,…`` as CSV or JSON). It checks REDCap's own upload rules
+(REDCAP_FORMAT.md), no stricter: every error is collected, each once and at its cause, and one
+DictionaryError lists them by row and column; what REDCap would fix itself is fixed and kept in
+``DataDictionary.warnings``.
 """
 
 from __future__ import annotations
 
-import csv
-import io
+import dataclasses
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from followup.study.action_tags import ActionTag, all_logic
 from followup.study.choices import TRUE_FALSE, YES_NO, Choice, checkbox_column
-from followup.study.dictionary_rows import CHOICE_TYPES, FIELD_TYPES, HEADER, RowReader
+from followup.study.csv_text import CsvTextError, csv_rows
+from followup.study.dictionary_checks import check_structure
+from followup.study.dictionary_rows import API_HEADER, CHOICE_TYPES, FIELD_TYPES, HEADER, RowReader
 from followup.study.errors import DictionaryError, Problem
 from followup.study.logic import Logic
 from followup.study.text_types import TextType
@@ -40,6 +46,11 @@ class Field:
     calculation: Logic | None
     annotation: str
     row: int
+    validation: str = ""  # as written (legacy names rewritten): date_dmy, signature, autocomplete…
+    action_tags: tuple[ActionTag, ...] = ()
+    alignment: str = ""
+    matrix_group: str = ""
+    options_text: str = ""  # column F as written: a slider's labels, a calc, an sql query
 
     @property
     def export_columns(self) -> tuple[str, ...]:
@@ -59,6 +70,26 @@ class Field:
         """The label of a choice code, or None if the code is not one of the choices."""
         return next((c.label for c in self.choices if c.code == code), None)
 
+    def tag(self, name: str) -> ActionTag | None:
+        """The first action tag of that name (``@DEFAULT``) outside any @IF, or None."""
+        return next((t for t in self.action_tags if t.name == name), None)
+
+    @property
+    def computed(self) -> Logic | None:
+        """What computes its value: a calc's formula, @CALCTEXT or @CALCDATE; None if typed."""
+        if self.calculation is not None:
+            return self.calculation
+        tag = self.tag("@CALCTEXT") or self.tag("@CALCDATE")
+        return tag.logic if tag is not None else None
+
+    def expressions(self) -> list[tuple[str, Logic]]:
+        """Every expression of the row with the column it is written in (to check references)."""
+        found: list[tuple[str, Logic]] = [(HEADER[11], self.branching)]
+        if self.calculation is not None:
+            found.append((HEADER[5], self.calculation))
+        found.extend((HEADER[17], logic) for _, logic in all_logic(self.action_tags))
+        return found
+
 
 @dataclass(frozen=True)
 class DataDictionary:
@@ -66,6 +97,7 @@ class DataDictionary:
 
     source: str
     fields: tuple[Field, ...]
+    warnings: tuple[Problem, ...] = dataclasses.field(default=(), compare=False)
 
     @property
     def record_id(self) -> str:
@@ -109,7 +141,7 @@ class DataDictionary:
 
 
 def load_dictionary(path: str | Path) -> DataDictionary:
-    """Read a data dictionary CSV; DictionaryError lists every problem by row and column."""
+    """Read a data dictionary (CSV, or the API's JSON); DictionaryError lists every problem."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -125,139 +157,119 @@ def load_dictionary(path: str | Path) -> DataDictionary:
     return read_dictionary(text, source=str(path))
 
 
-def read_dictionary(text: str, *, source: str = "data dictionary") -> DataDictionary:
-    """Parse dictionary CSV text (see load_dictionary)."""
-    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+def read_dictionary(
+    text: str, *, source: str = "data dictionary", record_id_row: bool = True
+) -> DataDictionary:
+    """Parse dictionary text: CSV with REDCap's or the API's header, or the API's JSON.
+
+    ``record_id_row`` False reads an instrument (REDCap's instrument ZIP): a form's fields
+    without the project's record-ID field first.
+    """
+    rows = _rows(text.lstrip("\ufeff"), source)
     problems: list[Problem] = []
     if not rows:
         raise DictionaryError(source, [Problem(1, None, "the file is empty")])
     _check_header(rows[0], problems)
-    if problems:
+    if any(p.severity == "error" for p in problems):
         raise DictionaryError(source, problems)
+    rows = [rows[0], *_without_r_missing(rows[1:], problems)]
     fields = [
-        field
+        made
         for number, row in enumerate(rows[1:], start=2)
         if any(cell.strip() for cell in row)
-        and (field := RowReader(number, row, problems).field(Field)) is not None
+        and (made := RowReader(number, row, problems).field(Field)) is not None
     ]
-    _check_structure(fields, problems)
-    if problems:
-        raise DictionaryError(source, sorted(problems, key=lambda p: p.row or 0))
-    return DataDictionary(source, tuple(fields))
+    fields = check_structure(fields, problems, record_id_row=record_id_row)
+    errors = sorted((p for p in problems if p.severity == "error"), key=lambda p: p.row or 0)
+    if errors:
+        raise DictionaryError(source, errors)
+    warnings = tuple(p for p in problems if p.severity == "warning")
+    return DataDictionary(source, tuple(fields), warnings)
+
+
+# Columns where R's "NA" cannot be meant as text: a client written in R writes NA for blank.
+_NOT_TEXT = (3, 5, 7, 8, 9, 10, 11, 12, 13, 15, 16, 17)
+
+
+def _without_r_missing(rows: list[list[str]], problems: list[Problem]) -> list[list[str]]:
+    """Rows with R's NA read as blank where a column cannot hold it, noted once."""
+    cleaned, seen = [], 0
+    for row in rows:
+        new = [
+            "" if index in _NOT_TEXT and cell.strip() == "NA" else cell
+            for index, cell in enumerate(row)
+        ]
+        seen += new != row
+        cleaned.append(new)
+    if seen:
+        problems.append(
+            Problem(
+                None,
+                None,
+                f"{seen} rows have NA where REDCap writes a blank (a file written by R); "
+                "read as blank",
+                "warning",
+            )
+        )
+    return cleaned
+
+
+def _rows(text: str, source: str) -> list[list[str]]:
+    """The header and rows, from CSV or from the API's JSON (a list of objects)."""
+    if text.lstrip().startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as error:
+            problem = Problem(error.lineno, None, f"is not valid JSON: {error.msg}")
+            raise DictionaryError(source, [problem]) from None
+        if not isinstance(items, list) or not all(isinstance(i, dict) for i in items):
+            problem = Problem(None, None, "JSON metadata should be a list of field objects")
+            raise DictionaryError(source, [problem])
+        return [list(API_HEADER)] + [
+            [str(i.get(key, "") or "") for key in API_HEADER] for i in items
+        ]
+    try:
+        return csv_rows(text)
+    except CsvTextError as error:
+        raise DictionaryError(source, [Problem(error.line, None, str(error))]) from None
 
 
 def _check_header(header: list[str], problems: list[Problem]) -> None:
+    """Check the header as REDCap does, reading columns by position.
+
+    A header that is mostly right is read as REDCap's, its odd cells noted as warnings; one that is
+    not a dictionary's at all is an error.
+    """
     cells = [cell.strip() for cell in header]
     while cells and not cells[-1]:
         cells.pop()
-    if len(cells) > len(HEADER):
-        problems.append(
-            Problem(1, cells[len(HEADER)], f"a REDCap dictionary has {len(HEADER)} columns")
-        )
-    for index, (got, expected) in enumerate(zip(cells, HEADER, strict=False)):
-        if got != expected:
-            problems.append(
-                Problem(1, got or f"column {index + 1}", f"header should be '{expected}'")
-            )
-    if len(cells) < 6:
+    names = API_HEADER if API_HEADER[1] in cells[:3] else HEADER
+    matching = sum(got == expected for got, expected in zip(cells, names, strict=False))
+    if len(cells) < 6 or matching < len(cells) / 2:
         problems.append(
             Problem(
                 1,
                 None,
                 "this is not a REDCap data dictionary: the header should start "
-                f"'{HEADER[0]},{HEADER[1]},{HEADER[2]},…'",
+                f"'{HEADER[0]},{HEADER[1]},{HEADER[2]},…' (or the API's "
+                f"'{API_HEADER[0]},{API_HEADER[1]},…')",
             )
         )
-
-
-def _check_structure(fields: list[Field], problems: list[Problem]) -> None:
-    if not fields:
-        problems.append(Problem(2, None, "the dictionary has no fields"))
         return
-    first = fields[0]
-    if first.field_type != "text":
+    if len(cells) > len(names):
         problems.append(
-            Problem(
-                first.row,
-                HEADER[3],
-                f"the first field '{first.name}' is the record ID and must be of type text",
-            )
+            Problem(1, cells[len(names)], f"a REDCap dictionary has {len(names)} columns")
         )
-    seen: dict[str, int] = {}
-    for field in fields:
-        if field.name in seen:
+    for index, (got, expected) in enumerate(zip(cells, names, strict=False)):
+        if got != expected:
             problems.append(
                 Problem(
-                    field.row,
-                    HEADER[0],
-                    f"'{field.name}' is already defined in row {seen[field.name]}",
+                    1,
+                    got or f"column {index + 1}",
+                    f"column {index + 1} is read as '{expected}', as REDCap reads it",
+                    "warning",
                 )
             )
-        seen.setdefault(field.name, field.row)
-    _check_forms(fields, problems)
-    _check_references(fields, problems)
-
-
-def _check_forms(fields: list[Field], problems: list[Problem]) -> None:
-    finished: set[str] = set()
-    previous = fields[0].form
-    names = {f.name for f in fields}
-    for field in fields:
-        if field.form != previous:
-            finished.add(previous)
-            if field.form in finished:
-                problems.append(
-                    Problem(
-                        field.row,
-                        HEADER[1],
-                        f"rows of form '{field.form}' must be together; "
-                        "it appeared before and another form came between",
-                    )
-                )
-            previous = field.form
-    for form in dict.fromkeys(f.form for f in fields):
-        if f"{form}_complete" in names:
-            row = next(f.row for f in fields if f.name == f"{form}_complete")
-            problems.append(
-                Problem(
-                    row,
-                    HEADER[0],
-                    f"'{form}_complete' is REDCap's status field of form "
-                    f"'{form}'; choose another name",
-                )
-            )
-
-
-def _check_references(fields: list[Field], problems: list[Problem]) -> None:
-    by_name = {f.name: f for f in fields}
-    statuses = {f"{f.form}_complete" for f in fields}
-    for field in fields:
-        for column, logic in ((HEADER[11], field.branching), (HEADER[5], field.calculation)):
-            for reference in logic.references if logic else ():
-                target = by_name.get(reference.field)
-                if target is None:
-                    if reference.field in statuses and reference.code is None:
-                        continue
-                    problems.append(
-                        Problem(
-                            field.row,
-                            column,
-                            f"refers to [{reference.field}] at character "
-                            f"{reference.position}, which is not a field",
-                        )
-                    )
-                elif reference.code is not None and (
-                    target.field_type != "checkbox" or target.label_of(reference.code) is None
-                ):
-                    problems.append(
-                        Problem(
-                            field.row,
-                            column,
-                            f"[{reference.field}({reference.code})] at "
-                            f"character {reference.position}: '{reference.field}' has no "
-                            f"checkbox option '{reference.code}'",
-                        )
-                    )
 
 
 __all__ = ["CHOICE_TYPES", "FIELD_TYPES", "TRUE_FALSE", "YES_NO", "DataDictionary", "Field"]

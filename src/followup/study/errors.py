@@ -22,6 +22,7 @@ class Problem:
     row: int | None
     column: str | None
     message: str
+    severity: str = "error"  # or "warning": what REDCap would fix itself, fixed the same way
 
     def __str__(self) -> str:
         where = ", ".join(

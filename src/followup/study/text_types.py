@@ -1,7 +1,10 @@
 """Text validation types: how a raw value of a ``text`` field is read and checked.
 
-Raw values are what REDCap exports: dates as YYYY-MM-DD whatever the entry format, numbers with
-a dot. Reading returns the value as Python has it (date, datetime, int, float, str) or a message.
+Every type REDCap ships (its ``redcap_validation_types`` table, REDCap 14–15), with REDCap's own
+patterns applied to values as REDCap stores and exports them: dates as Y-M-D whatever the entry
+format, date-times with a one- or two-digit hour, numbers as typed (a decimal comma kept). Reading
+returns the value as Python has it (date, datetime, int, float, str) or None when it is not valid.
+``LEGACY`` names the older spellings REDCap still accepts and rewrites.
 """
 
 from __future__ import annotations
@@ -16,16 +19,28 @@ Parsed = dt.date | dt.datetime | int | float | str
 
 @dataclass(frozen=True)
 class TextType:
-    """One validation type: its reader and the words for what it expects."""
+    """One validation type: its reader, the words for what it expects, and its kind.
+
+    ``kind`` is date, datetime, time, number or text: what min/max and comparisons mean.
+    """
 
     name: str
     expects: str
     read: Callable[[str], Parsed | None]  # None: not valid
-    ordered: bool  # min/max apply
+    kind: str
+
+    @property
+    def ordered(self) -> bool:
+        """Whether a minimum and maximum apply."""
+        return self.kind != "text"
+
+
+_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+_TIME_OF_DAY = r"(\d|[01]\d|2[0-3]):([0-5]\d)"
 
 
 def _date(text: str) -> dt.date | None:
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if not _DATE.fullmatch(text):
         return None
     try:
         return dt.date.fromisoformat(text)
@@ -34,15 +49,17 @@ def _date(text: str) -> dt.date | None:
 
 
 def _datetime(seconds: bool) -> Callable[[str], dt.datetime | None]:
-    pattern = r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}" + (r":\d{2}" if seconds else "")
+    pattern = re.compile(
+        rf"(\d{{4}}-\d{{2}}-\d{{2}}) {_TIME_OF_DAY}" + (r":([0-5]\d)" if seconds else "")
+    )
 
     def read(text: str) -> dt.datetime | None:
-        if not re.fullmatch(pattern, text):
+        match = pattern.fullmatch(text)
+        day = _date(match.group(1)) if match else None
+        if match is None or day is None:
             return None
-        try:
-            return dt.datetime.fromisoformat(text)
-        except ValueError:
-            return None
+        second = int(match.group(4)) if seconds else 0
+        return dt.datetime.combine(day, dt.time(int(match.group(2)), int(match.group(3)), second))
 
     return read
 
@@ -51,82 +68,186 @@ def _integer(text: str) -> int | None:
     return int(text) if re.fullmatch(r"[-+]?\d+", text) else None
 
 
+_NUMBER = r"[-+]?[0-9]*{mark}?[0-9]+([eE][-+]?[0-9]+)?"
+
+
 def _number(decimals: int | None, comma: bool = False) -> Callable[[str], float | None]:
     mark = "," if comma else r"\."
     if decimals is None:
-        pattern = rf"[-+]?(\d+({mark}\d*)?|{mark}\d+)"
+        pattern = re.compile(_NUMBER.format(mark=mark))
     else:
-        pattern = rf"[-+]?\d*{mark}\d{{{decimals}}}"
+        pattern = re.compile(rf"-?\d+{mark}\d{{{decimals}}}")
 
     def read(text: str) -> float | None:
-        if not re.fullmatch(pattern, text):
+        if not pattern.fullmatch(text):
             return None
-        return float(text.replace(",", ".")) if comma else float(text)
+        number = float(text.replace(",", ".")) if comma else float(text)
+        return number if number not in (float("inf"), float("-inf")) else None
 
     return read
 
 
-def _time(pattern: str) -> Callable[[str], str | None]:
-    return lambda text: text if re.fullmatch(pattern, text) else None
+def read_number(text: str) -> float | None:
+    """Any number REDCap accepts as a number's minimum or maximum (a dot or a comma decimal)."""
+    return _number(None)(text) if "," not in text else _number(None, True)(text)
 
 
-def _matches(pattern: str) -> Callable[[str], str | None]:
-    return lambda text: text if re.fullmatch(pattern, text) else None
+def _matches(pattern: str, flags: int = 0) -> Callable[[str], str | None]:
+    compiled = re.compile(pattern, flags)
+    return lambda text: text if compiled.fullmatch(text) else None
 
 
-def _any(text: str) -> str:
-    return text
-
+# Letters REDCap's e-mail pattern allows beyond ASCII, as Python character ranges.
+_WIDE = (
+    "\u0080-\u02af\u0300-\u07ff\u0900-\u18af\u1900-\u1a1f\u1b00-\u1b7f\u1d00-\u1fff"
+    "\u20d0-\u214f\u2c00-\u2ddf\u2f00-\u2fdf\u2ff0-\u2fff\u3040-\u319f\u31c0-\ua4cf"
+    "\ua700-\ua71f\ua800-\ua82f\ua840-\ua87f\uac00-\ud7af\uf900-\ufaff"
+)
+_LOCAL = rf"[A-Za-z0-9{_WIDE}!#$%&'*+\-/=?^_`{{|}}~]+"
+_EMAIL = (
+    rf"(?!\.)(?!.*\.{{2}}){_LOCAL}(\.{_LOCAL})*@(?!\.)[A-Za-z0-9{_WIDE}\-.]+"
+    rf"(\.[A-Za-z{_WIDE}]{{2,63}})+"
+)
+_PHONE = (
+    r"(?:\(?([2-9]0[1-9]|[2-9]1[02-9]|[2-9][2-9][0-9]|800|811)\)?)\s*(?:[.-]\s*)?"
+    r"([2-9]1[02-9]|[2-9][02-9]1|[2-9][02-9]{2})\s*(?:[.-]\s*)?([0-9]{4})"
+    r"(?:\s*(?:#|x\.?|ext\.?|extension)\s*(\d+))?"
+)
+_PHONE_UK = (
+    r"((((\+44|0044)\s?\d{4}|\(?0\d{4}\)?)\s?\d{3}\s?\d{3})|(((\+44|0044)\s?\d{3}|\(?0\d{3}\)?)"
+    r"\s?\d{3}\s?\d{4})|(((\+44|0044)\s?\d{2}|\(?0\d{2}\)?)\s?\d{4}\s?\d{4}))(\s?\#(\d{4}|\d{3}))?"
+)
 
 _TYPES = [
-    TextType("date_ymd", "a date as YYYY-MM-DD", _date, True),
-    TextType("date_mdy", "a date (exported as YYYY-MM-DD)", _date, True),
-    TextType("date_dmy", "a date (exported as YYYY-MM-DD)", _date, True),
-    TextType("datetime_ymd", "a date and time as YYYY-MM-DD HH:MM", _datetime(False), True),
-    TextType("datetime_mdy", "a date and time as YYYY-MM-DD HH:MM", _datetime(False), True),
-    TextType("datetime_dmy", "a date and time as YYYY-MM-DD HH:MM", _datetime(False), True),
-    TextType("datetime_seconds_ymd", "YYYY-MM-DD HH:MM:SS", _datetime(True), True),
-    TextType("datetime_seconds_mdy", "YYYY-MM-DD HH:MM:SS", _datetime(True), True),
-    TextType("datetime_seconds_dmy", "YYYY-MM-DD HH:MM:SS", _datetime(True), True),
-    TextType("time", "a time as HH:MM", _time(r"([01]\d|2[0-3]):[0-5]\d"), True),
-    TextType(
-        "time_hh_mm_ss", "a time as HH:MM:SS", _time(r"([01]\d|2[0-3]):[0-5]\d:[0-5]\d"), True
-    ),
-    TextType("time_mm_ss", "a time as MM:SS", _time(r"[0-5]\d:[0-5]\d"), True),
-    TextType("integer", "a whole number", _integer, True),
-    TextType("number", "a number", _number(None), True),
+    TextType("date_ymd", "a date as YYYY-MM-DD", _date, "date"),
+    TextType("date_mdy", "a date (exported as YYYY-MM-DD)", _date, "date"),
+    TextType("date_dmy", "a date (exported as YYYY-MM-DD)", _date, "date"),
     *[
-        TextType(f"number_{d}dp", f"a number with {d} decimals", _number(d), True)
+        TextType(
+            f"datetime_{order}", "a date and time as YYYY-MM-DD HH:MM", _datetime(False), "datetime"
+        )
+        for order in ("ymd", "mdy", "dmy")
+    ],
+    *[
+        TextType(f"datetime_seconds_{order}", "YYYY-MM-DD HH:MM:SS", _datetime(True), "datetime")
+        for order in ("ymd", "mdy", "dmy")
+    ],
+    TextType("time", "a time as HH:MM", _matches(_TIME_OF_DAY), "time"),
+    TextType("time_hh_mm_ss", "a time as HH:MM:SS", _matches(rf"{_TIME_OF_DAY}:[0-5]\d"), "time"),
+    TextType("time_mm_ss", "a time as MM:SS", _matches(r"[0-5]\d:[0-5]\d"), "time"),
+    TextType("integer", "a whole number", _integer, "number"),
+    TextType("number", "a number", _number(None), "number"),
+    *[
+        TextType(f"number_{d}dp", f"a number with {d} decimals", _number(d), "number")
         for d in range(1, 5)
     ],
-    TextType("number_comma_decimal", "a number with a decimal comma", _number(None, True), True),
+    TextType(
+        "number_comma_decimal", "a number with a decimal comma", _number(None, True), "number"
+    ),
     *[
         TextType(
             f"number_{d}dp_comma_decimal",
             f"a number with {d} decimals after a comma",
             _number(d, True),
-            True,
+            "number",
         )
         for d in range(1, 5)
     ],
-    TextType("alpha_only", "letters only", _matches(r"[A-Za-z]+"), False),
-    TextType("email", "an e-mail address", _matches(r"[^@\s]+@[^@\s]+\.[^@\s]+"), False),
+    TextType("alpha_only", "letters only", _matches(r"[a-z]+", re.IGNORECASE), "text"),
+    TextType("email", "an e-mail address", _matches(_EMAIL, re.IGNORECASE), "text"),
+    TextType("phone", "a North American phone number", _matches(_PHONE), "text"),
+    TextType(
+        "phone_australia",
+        "an Australian phone number",
+        _matches(r"(\(0[2-8]\)|0[2-8])\s*\d{4}\s*\d{4}"),
+        "text",
+    ),
+    TextType("phone_uk", "a UK phone number", _matches(_PHONE_UK), "text"),
+    TextType(
+        "zipcode", "a U.S. ZIP code (12345 or 12345-6789)", _matches(r"\d{5}(-\d{4})?"), "text"
+    ),
+    TextType(
+        "postalcode_australia", "an Australian postcode (4 digits)", _matches(r"\d{4}"), "text"
+    ),
+    TextType(
+        "postalcode_canada",
+        "a Canadian postal code",
+        _matches(r"[ABCEGHJKLMNPRSTVXY]\d[A-Z]\s*\d[A-Z]\d", re.IGNORECASE),
+        "text",
+    ),
+    TextType(
+        "postalcode_french",
+        "a French postal code",
+        _matches(r"((0?[1-9])|([1-8][0-9])|(9[0-8]))[0-9]{3}"),
+        "text",
+    ),
+    TextType(
+        "postalcode_germany", "a German postal code", _matches(r"(0[1-9]|[1-9]\d)\d{3}"), "text"
+    ),
+    TextType(
+        "postalcode_uk",
+        "a UK postcode",
+        _matches(r"(([A-Z]{1,2}\d{1,2})|([A-Z]{1,2}\d[A-Z])) \d[ABD-HJLNP-Z]{2}"),
+        "text",
+    ),
+    TextType(
+        "ssn", "a U.S. social security number (123-45-6789)", _matches(r"\d{3}-\d\d-\d{4}"), "text"
+    ),
+    TextType("mrn_10d", "a 10-digit MRN", _matches(r"\d{10}"), "text"),
+    TextType(
+        "mrn_generic",
+        "an MRN (letters, digits, - and _)",
+        _matches(r"[a-z0-9\-_]+", re.IGNORECASE),
+        "text",
+    ),
+    TextType("vmrn", "a Vanderbilt MRN (4 to 9 digits)", _matches(r"[0-9]{4,9}"), "text"),
 ]
-_LOOSE = [
-    "phone",
-    "phone_australia",
-    "phone_uk",
-    "zipcode",
-    "postalcode_australia",
-    "postalcode_canada",
-    "postalcode_french",
-    "postalcode_germany",
-    "ssn",
-    "mrn_10d",
-    "mrn_generic",
-    "vmrn",
-    "signature",
-]
-TEXT_TYPES: dict[str, TextType] = {t.name: t for t in _TYPES} | {
-    name: TextType(name, name, _any, False) for name in _LOOSE
+TEXT_TYPES: dict[str, TextType] = {t.name: t for t in _TYPES}
+LEGACY = {
+    "date": "date_ymd",
+    "datetime": "datetime_ymd",
+    "datetime_seconds": "datetime_seconds_ymd",
+    "int": "integer",
+    "float": "number",
 }
+# Validation types that are not about a text field's value: e-signature files and search-as-you-type
+# dropdowns (a slider's "number", show the number, is read with the slider).
+SPECIAL = {"signature": ("file",), "autocomplete": ("dropdown", "sql")}
+
+
+def read_limit(value: str, text_type: TextType) -> object:
+    """A minimum or maximum as REDCap reads it: Y-M-D (or M/D/Y, D/M/Y) dates, any number."""
+    if text_type.kind == "number":
+        return read_number(value)
+    if text_type.kind in ("date", "datetime"):
+        for candidate in _date_spellings(value):
+            if (read := text_type.read(candidate)) is not None:
+                return read
+            if text_type.kind == "datetime" and (read := _date(candidate)):
+                return read
+        return None
+    return text_type.read(value)
+
+
+def _date_spellings(value: str) -> list[str]:
+    """Y-M-D as written, then M/D/Y and D/M/Y (REDCap's upload page offers both).
+
+    A two-digit year is read as REDCap's date cleaner reads it (up to ten years ahead: 20yy,
+    else 19yy).
+    """
+    day, _, time = value.partition(" ")
+    parts = re.split(r"[/.-]", day)
+    if time and re.fullmatch(r"\d:\d\d(:\d\d)?", time):
+        time = "0" + time
+    tail = f" {time}" if time else ""
+    spellings = [f"{day}{tail}"]
+    if len(parts) == 3 and len(parts[2]) in (2, 4) and len(parts[0]) <= 2:
+        first, second, year = parts
+        if len(year) == 2:
+            century = 20 if int(year) <= (dt.date.today().year % 100) + 10 else 19
+            year = f"{century}{year}"
+        spellings += [
+            f"{year}-{first.zfill(2)}-{second.zfill(2)}{tail}",
+            f"{year}-{second.zfill(2)}-{first.zfill(2)}{tail}",
+        ]
+    return spellings

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from followup.study.dictionary import Field
-from followup.study.text_types import Parsed
+from followup.study.text_types import Parsed, read_limit
 
 FORM_STATUS = {"0": "Incomplete", "1": "Unverified", "2": "Complete"}
 
@@ -47,7 +47,8 @@ def limit_of(field: Field, which: str) -> Parsed | None:
         return None
     if text.lower() in ("today", "now"):
         return dt.date.today()
-    return field.text_type.read(text)
+    value = read_limit(text, field.text_type)
+    return value if isinstance(value, (dt.date, int, float, str)) else None
 
 
 def read_status(raw: str) -> str | None:

@@ -90,8 +90,6 @@
     return (a) => { const n = asNumber(a[0]); if (n === null) return ""; const r = op(n); return isFinite(r) ? r : ""; };
   }
   function halfUp(x) { return x >= 0 ? Math.floor(x + 0.5) : -Math.floor(-x + 0.5); }
-  function awayFromZero(x) { return x >= 0 ? Math.ceil(x) : -Math.ceil(-x); }
-  function towardZero(x) { return x >= 0 ? Math.floor(x) : -Math.floor(-x); }
   function rounding(mode) {
     return (a) => {
       const n = asNumber(a[0]), places = a.length > 1 ? asNumber(a[1]) : 0;
@@ -102,7 +100,14 @@
       return isFinite(r) ? r : "";
     };
   }
-  function count(v) { const n = asNumber(v); return n === null || n < 0 ? null : Math.trunc(n); }
+  function count(v) { const n = asNumber(v); return n !== null && n >= 1 && Number.isInteger(n) ? n : null; }
+  function minmax(reduce) {
+    return (a) => {
+      if (a.some((x) => !isBlank(x) && asNumber(x) === null)) return "";
+      const xs = numbers(a);
+      return xs.length ? reduce(xs) : "";
+    };
+  }
   const text = (op) => (a) => op(a.map(asText));
   function median(xs) {
     const o = xs.slice().sort((p, q) => p - q), m = Math.floor(o.length / 2);
@@ -113,7 +118,8 @@
     return Math.sqrt(total(xs.map((x) => (x - mean) * (x - mean))) / (xs.length - 1));
   }
   function isMissing(v, env) { return !isBlank(v) && (env.missingCodes || []).includes(String(v).trim()); }
-  function datediff(a) {
+  function datediff(a, env) {
+    if (a.slice(0, 2).some((x) => (env.missingCodes || []).includes(asText(x).trim()))) return "";
     let order = "ymd"; const rest = a.slice(3);
     if (rest.length && ["ymd", "mdy", "dmy"].includes(asText(rest[0]).trim().toLowerCase())) order = asText(rest.shift()).trim().toLowerCase();
     const d1 = date(a[0], order), d2 = date(a[1], order), unit = asText(a[2]).trim();
@@ -131,8 +137,9 @@
     mean: aggregate((xs) => total(xs) / xs.length),
     median: aggregate(median),
     stdev: aggregate(stdev, 2),
-    min: aggregate((xs) => Math.min(...xs)),
-    max: aggregate((xs) => Math.max(...xs)),
+    min: minmax((xs) => xs.reduce((m, x) => (x < m ? x : m))),
+    max: minmax((xs) => xs.reduce((m, x) => (x > m ? x : m))),
+    pow: (a) => arithmetic("^", a[0], a[1]),
     abs: unary(Math.abs),
     sqrt: unary((x) => (x >= 0 ? Math.sqrt(x) : NaN)),
     exponential: unary((x) => (x < 710 ? Math.exp(x) : Infinity)),
@@ -141,24 +148,32 @@
       if (n === null || base === null || n <= 0 || base <= 0 || base === 1) return "";
       return Math.log(n) / Math.log(base);
     },
-    mod: (a) => { const x = asNumber(a[0]), y = asNumber(a[1]); return x === null || y === null || y === 0 ? "" : x % y; },
+    mod: (a) => {
+      const x = asNumber(a[0]), y = asNumber(a[1]);
+      return x === null || y === null || y === 0 || !Number.isInteger(x) || !Number.isInteger(y) ? "" : x % y;
+    },
     round: rounding(halfUp),
-    roundup: rounding(awayFromZero),
-    rounddown: rounding(towardZero),
-    isnumber: (a) => asNumber(a[0]) !== null,
-    isinteger: (a) => { const n = asNumber(a[0]); return n !== null && Number.isInteger(n); },
+    roundup: rounding(Math.ceil),
+    rounddown: rounding(Math.floor),
+    isnumber: (a) => {
+      if (typeof a[0] === "boolean" || typeof a[0] === "number") return typeof a[0] === "number";
+      const t = String(a[0]).trim();
+      return asNumber(t) !== null && !/^[-+]?0\d/.test(t);
+    },
+    isinteger: (a) => (typeof a[0] === "number" ? Number.isInteger(a[0]) : typeof a[0] === "string" && /^[-+]?\d+$/.test(a[0].trim())),
     isblankormissingcode: (a, env) => isBlank(a[0]) || isMissing(a[0], env),
     isblanknotmissingcode: (a) => isBlank(a[0]),
     ismissingcode: (a, env) => isMissing(a[0], env),
+    hasmissingcode: (a, env) => isMissing(a[0], env) && String(a[1]).split(",").map((c) => c.trim()).includes(String(a[0]).trim()),
     contains: text((t) => t[0].toLowerCase().includes(t[1].toLowerCase())),
     not_contain: text((t) => !t[0].toLowerCase().includes(t[1].toLowerCase())),
     starts_with: text((t) => t[0].toLowerCase().startsWith(t[1].toLowerCase())),
     ends_with: text((t) => t[0].toLowerCase().endsWith(t[1].toLowerCase())),
     left: (a) => { const n = count(a[1]); return n === null ? "" : asText(a[0]).slice(0, n); },
-    right: (a) => { const n = count(a[1]), t = asText(a[0]); return n === null || n === 0 ? "" : t.slice(Math.max(0, t.length - n)); },
+    right: (a) => { const n = count(a[1]), t = asText(a[0]); return n === null || n > t.length ? "" : t.slice(t.length - n); },
     mid: (a) => {
       const start = count(a[1]), n = count(a[2]);
-      return start === null || n === null || start < 1 ? "" : asText(a[0]).slice(start - 1, start - 1 + n);
+      return start === null || n === null ? "" : asText(a[0]).slice(start - 1, start - 1 + n);
     },
     find: text((t) => t[1].toLowerCase().indexOf(t[0].toLowerCase()) + 1),
     length: text((t) => t[0].length),
@@ -166,9 +181,24 @@
     lower: text((t) => t[0].toLowerCase()),
     upper: text((t) => t[0].toUpperCase()),
     concat: text((t) => t.join("")),
-    concat_ws: text((t) => t.slice(1).filter((x) => x !== "").join(t[0])),
+    concat_ws: text((t) => t.slice(1).filter((x) => x !== "" && x !== "NaN").join(t[0])),
     replace_text: text((t) => (t[1] ? t[0].split(t[1]).join(t[2]) : t[0])),
     datediff,
+    calcdate: (a) => {
+      const order = a.length > 3 ? asText(a[3]).trim().toLowerCase() : "ymd";
+      const start = date(a[0], ORDERS[order] ? order : "ymd");
+      const offset = asNumber(a[1]), unit = asText(a[2]).trim();
+      if (start === null || offset === null || !(unit in DAYS)) return "";
+      const moved = new Date(start + Math.round(offset * DAYS[unit] * 86400000));
+      if (isNaN(moved.getTime()) || moved.getUTCFullYear() < 1 || moved.getUTCFullYear() > 9999) return "";
+      const pad = (n, w) => String(n).padStart(w || 2, "0");
+      const day = pad(moved.getUTCFullYear(), 4) + "-" + pad(moved.getUTCMonth() + 1) + "-" + pad(moved.getUTCDate());
+      const first = asText(a[0]).trim();
+      const hadTime = first.includes(" ") || first.toLowerCase() === "now";
+      const midnight = moved.getUTCHours() === 0 && moved.getUTCMinutes() === 0 && moved.getUTCSeconds() === 0;
+      if (!hadTime && midnight) return day;
+      return day + " " + pad(moved.getUTCHours()) + ":" + pad(moved.getUTCMinutes()) + ":" + pad(moved.getUTCSeconds());
+    },
     year: part(0),
     month: part(1),
     day: part(2),
@@ -224,7 +254,7 @@
 (function () {
   if (typeof document === "undefined") return;
   function checkboxColumn(field, code) {  // followup.study.choices.checkbox_column
-    return field + "___" + code.replace(/-/g, "_").toLowerCase();
+    return field + "___" + code.replace(/-/g, "_").toLowerCase().replace(/[^a-z0-9_]/g, "");
   }
   function currentValues(form, context) {
     const values = Object.assign({}, context);

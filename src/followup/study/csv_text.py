@@ -1,0 +1,47 @@
+"""Reading REDCap's CSV files as REDCap does: comma, semicolon or tab, any line ending, a BOM.
+
+REDCap's upload pages let the user pick the delimiter (comma, tab, semicolon); a file says which
+by its header line. Files saved on old Macs end lines with CR alone. One cell may hold up to
+``FIELD_LIMIT`` characters (a label with a whole HTML table in it is a few hundred KB); past that
+the file is refused with the line where the cell starts.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+FIELD_LIMIT = 16 * 1024 * 1024  # characters in one cell
+DELIMITERS = (",", ";", "\t")
+
+
+class CsvTextError(ValueError):
+    """Text that is not CSV; ``line`` is the 1-based line where reading stopped."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def delimiter_of(header_line: str) -> str:
+    """The delimiter that splits the header line into the most cells (comma on a tie)."""
+    counts = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in DELIMITERS}
+    return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
+
+
+def csv_rows(text: str) -> list[list[str]]:
+    """Every row of CSV text; CsvTextError names the line of a cell too long or a stray quote."""
+    text = text.lstrip("\ufeff")
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    header_line = text.split("\n", 1)[0]
+    csv.field_size_limit(FIELD_LIMIT)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(header_line))
+    try:
+        return list(reader)
+    except csv.Error as error:
+        if "field larger than field limit" in str(error):
+            message = f"a cell is longer than {FIELD_LIMIT:,} characters (the limit)"
+        else:
+            message = f"is not readable as CSV ({error})"
+        raise CsvTextError(reader.line_num + 1, message) from None
