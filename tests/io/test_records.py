@@ -100,7 +100,6 @@ def test_bad_values_are_named(change: dict[str, str], row: int, column: str, mes
             "not an option of checkbox 'rel_site' \\(codes: 1, 2, 3, 4\\)",
         ),
         (["sex", "record_id"], "the first column must be the record ID 'record_id'"),
-        ([*COLUMNS, "redcap_event_name"], "longitudinal or repeating exports are not supported"),
         ([*COLUMNS, "sex"], "appears twice"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 
 from followup.study import DataDictionary, Field, Problem
@@ -10,8 +11,22 @@ from followup.study.choices import checkbox_column
 from followup.study.values import FORM_STATUS
 
 _SYSTEM = "redcap_data_access_group"
-_UNSUPPORTED = ("redcap_event_name", "redcap_repeat_instrument", "redcap_repeat_instance")
-_LABEL_SYSTEM = {"Data Access Group": _SYSTEM}
+# Columns REDCap adds to an export: which row a line is (event, repeating form, instance), its
+# hospital, and the survey's identifier; <form>_timestamp columns are added per survey form.
+ROW_COLUMNS = (
+    "redcap_event_name",
+    "redcap_repeat_instrument",
+    "redcap_repeat_instance",
+    _SYSTEM,
+    "redcap_survey_identifier",
+)
+_LABEL_SYSTEM = {
+    "Data Access Group": _SYSTEM,
+    "Event Name": "redcap_event_name",
+    "Repeat Instrument": "redcap_repeat_instrument",
+    "Repeat Instance": "redcap_repeat_instance",
+    "Survey Identifier": "redcap_survey_identifier",
+}
 
 
 @dataclass(frozen=True)
@@ -20,7 +35,7 @@ class ColumnMap:
 
     dictionary: DataDictionary
     header: list[str]
-    column_of: dict[str, str]
+    columns: list[str]  # the export column of each header, by position
     owner: dict[str, Field]
     statuses: set[str]
     labels: bool  # a label export: choice cells hold labels, checkboxes Checked/Unchecked
@@ -32,37 +47,38 @@ class ColumnMap:
             return cell
         return self._codes.get(column, {}).get(cell.strip(), cell)
 
+    def has(self, column: str) -> bool:
+        """Whether the file has that column."""
+        return column in self.columns
+
 
 def map_columns(
-    header: list[str], rows: list[list[str]], dictionary: DataDictionary, problems: list[Problem]
+    header: list[str],
+    rows: list[list[str]],
+    dictionary: DataDictionary,
+    problems: list[Problem],
+    missing_codes: Collection[str] = (),
 ) -> ColumnMap:
-    """Match headers to columns; unknown, repeated or unsupported headers become problems.
+    """Match headers to columns; unknown or repeated headers become problems.
 
     A label export is recognised by its headers (field labels) or, with raw headers, by choice
     cells that hold a label and not a code.
     """
-    raw_names = _raw_headers(dictionary)
+    raw_names = _raw_headers(dictionary, missing_codes)
     label_names = _label_headers(dictionary)
     by_label = header[0] not in raw_names and header[0] in label_names
     names = label_names if by_label else raw_names
-    column_of: dict[str, str] = {}
+    columns: list[str] = []
     for index, name in enumerate(header, start=1):
-        if name in _UNSUPPORTED:
-            problems.append(
-                Problem(
-                    1,
-                    name,
-                    "longitudinal or repeating exports are not supported; "
-                    "export a flat, non-repeating project",
-                )
-            )
-        elif name not in names:
+        if by_label and name == "Survey Timestamp":
+            name = _next_timestamp(header, index, dictionary, names)
+        column = names.get(name)
+        if column is None:
             problems.append(Problem(1, name or f"column {index}", _unknown(name, dictionary)))
-        elif name in column_of:
+        elif column in columns:
             problems.append(Problem(1, name, "appears twice in the header"))
-        else:
-            column_of[name] = names[name]
-    if header and column_of.get(header[0]) != dictionary.record_id:
+        columns.append(column or "")
+    if header and columns[0] != dictionary.record_id:
         problems.append(
             Problem(
                 1, header[0], f"the first column must be the record ID '{dictionary.record_id}'"
@@ -71,19 +87,16 @@ def map_columns(
     owner = dictionary.column_owner()
     statuses = {f"{form}_complete" for form in dictionary.forms}
     codes = _label_codes(dictionary)
-    labels = by_label or _holds_labels(header, rows, column_of, codes)
-    return ColumnMap(dictionary, header, column_of, owner, statuses, labels, codes)
+    labels = by_label or _holds_labels(rows, columns, codes)
+    return ColumnMap(dictionary, header, columns, owner, statuses, labels, codes)
 
 
 def _holds_labels(
-    header: list[str],
-    rows: list[list[str]],
-    column_of: dict[str, str],
-    codes: dict[str, dict[str, str]],
+    rows: list[list[str]], columns: list[str], codes: dict[str, dict[str, str]]
 ) -> bool:
     """Whether any choice cell is a label and not a code."""
-    for index, name in enumerate(header):
-        translation = codes.get(column_of.get(name, ""))
+    for index, column in enumerate(columns):
+        translation = codes.get(column)
         if not translation:
             continue
         raw_codes = set(translation.values())
@@ -94,10 +107,26 @@ def _holds_labels(
     return False
 
 
-def _raw_headers(dictionary: DataDictionary) -> dict[str, str]:
+def _raw_headers(dictionary: DataDictionary, missing_codes: Collection[str] = ()) -> dict[str, str]:
     names = {c: c for c in dictionary.export_columns()}
-    names[_SYSTEM] = _SYSTEM
+    names |= {c: c for c in ROW_COLUMNS}
+    names |= {f"{form}_timestamp": f"{form}_timestamp" for form in dictionary.forms}
+    for f in dictionary:
+        if f.field_type == "checkbox":  # a missing-data code on a checkbox: its own column
+            names |= {(c := checkbox_column(f.name, code)): c for code in missing_codes}
     return names
+
+
+def _next_timestamp(
+    header: list[str], index: int, dictionary: DataDictionary, names: dict[str, str]
+) -> str:
+    """A label export's "Survey Timestamp": the timestamp of the form whose fields follow it."""
+    for later in header[index:]:
+        column = names.get(later)
+        owner = dictionary.column_owner().get(column or "")
+        if owner is not None:
+            return f"{owner.form}_timestamp"
+    return "Survey Timestamp"
 
 
 def _label_headers(dictionary: DataDictionary) -> dict[str, str]:

@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from followup.study.dictionary import DataDictionary, Field
 from followup.study.logic import Logic
+from followup.study.schedule import CLASSIC, Schedule
 from followup.study.values import limit_of, read_value
 
 Severity = Literal["error", "warning"]
@@ -66,6 +67,7 @@ def validate(
     rules: Sequence[Rule] = (),
     form_logic: Mapping[str, Logic] | None = None,
     missing_codes: Collection[str] = (),
+    schedule: Schedule = CLASSIC,
 ) -> list[Finding]:
     """Every finding, record by record in file order, fields in dictionary order.
 
@@ -74,33 +76,83 @@ def validate(
     A value that is one of the study's ``missing_codes`` (REDCap's missing-data codes) answers a
     required field and is not checked for type, choice or range, except in a field annotated
     ``@NOMISSING``.
+
+    In a longitudinal or repeating study each row is checked for the forms it holds (see
+    ``row_forms``); a finding names the row's event and instance after the record.
     """
     findings: list[Finding] = []
+    records = list(records)
+    repeating = _repeating_forms(records, schedule)
     for record in records:
         values = record.values
+        forms = row_forms(dictionary, record, schedule, repeating)
         applicable = {
             form: (form_logic or {}).get(form) is None or (form_logic or {})[form].show(values)
-            for form in dictionary.forms
+            for form in forms
         }
+        name = _row_name(record)
         for field in dictionary:
-            if field.holds_data:
+            if field.holds_data and field.form in forms:
                 for rule, message, severity in _field_findings(
                     field, values, applicable[field.form], missing_codes
                 ):
                     findings.append(
-                        Finding(
-                            record.record_id,
-                            record.access_group,
-                            field.name,
-                            rule,
-                            message,
-                            severity,
-                        )
+                        Finding(name, record.access_group, field.name, rule, message, severity)
                     )
-        findings.extend(
-            _rule_findings(record, rules, _without_codes(dictionary, values, missing_codes))
-        )
+        if _holds_base_row(record):
+            findings.extend(
+                _rule_findings(record, rules, _without_codes(dictionary, values, missing_codes))
+            )
     return findings
+
+
+def row_forms(
+    dictionary: DataDictionary,
+    row: RecordLike,
+    schedule: Schedule = CLASSIC,
+    repeating: frozenset[str] = frozenset(),
+) -> tuple[str, ...]:
+    """The forms a row holds.
+
+    A repeating form's row holds that form; any other row its event's forms (those mapped to it,
+    or when nothing is mapped those with a value in the row), less the forms that repeat.
+    """
+    form = getattr(row, "repeat_form", "")
+    if form:
+        return (form,)
+    event = getattr(row, "event", "")
+    instance = getattr(row, "instance", None)
+    owner = dictionary.column_owner()
+    if event and not schedule.forms_of:
+        started = {owner[c].form for c, v in row.values.items() if c in owner and v.strip()}
+        started |= {f for f in dictionary.forms if row.values.get(f"{f}_complete", "").strip()}
+        candidates = [f for f in dictionary.forms if f in started]
+    else:
+        candidates = [f for f in dictionary.forms if schedule.form_in(event, f)]
+    if instance is not None:  # a repeating event: all its forms
+        return tuple(candidates)
+    return tuple(f for f in candidates if f not in repeating)
+
+
+def _repeating_forms(records: list[RecordLike], schedule: Schedule) -> frozenset[str]:
+    if schedule.has_repeats:
+        return frozenset(form for _, form in schedule.repeating if form)
+    return frozenset(getattr(r, "repeat_form", "") for r in records) - {""}
+
+
+def _holds_base_row(row: RecordLike) -> bool:
+    """Rules between fields are checked on a record's rows that are not repeats."""
+    return not getattr(row, "repeat_form", "") and getattr(row, "instance", None) is None
+
+
+def _row_name(row: RecordLike) -> str:
+    """The record ID, and for a row of an event or an instance which one: '7 (visit_1, #2)'."""
+    parts = [getattr(row, "event", "")]
+    instance = getattr(row, "instance", None)
+    if instance is not None:
+        parts.append(f"{getattr(row, 'repeat_form', '') or 'instance'} #{instance}")
+    shown = ", ".join(p for p in parts if p)
+    return f"{row.record_id} ({shown})" if shown else row.record_id
 
 
 def _without_codes(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from followup.study.dictionary import Field
 from followup.study.text_types import Parsed, read_limit
@@ -59,3 +60,39 @@ def read_status(raw: str) -> str | None:
     if text not in FORM_STATUS:
         raise ValueError(f"'{raw}' should be 0 (Incomplete), 1 (Unverified) or 2 (Complete)")
     return text
+
+
+def as_stored(raw: str, field: Field, date_format: str = "YMD", decimal_comma: bool = False) -> str:
+    """A value as REDCap stores it (Y-M-D dates, decimal point).
+
+    For a file that writes dates M/D/Y or D/M/Y (REDCap's import option dateFormat) or numbers
+    with a decimal comma; other values are unchanged.
+    """
+    text_type = field.text_type
+    text = raw.strip()
+    if text_type is None or not text:
+        return raw
+    if text_type.kind in ("date", "datetime") and date_format in ("MDY", "DMY"):
+        text = reorder_date(text, date_format)
+    if text_type.name.startswith("datetime_seconds") and re.fullmatch(r".+ \d{1,2}:\d\d", text):
+        return text + ":00"  # REDCap's import completes the seconds
+    if text_type.kind in ("date", "datetime") and date_format in ("MDY", "DMY"):
+        return text
+    if decimal_comma and text_type.kind == "number" and "comma" not in text_type.name:
+        return text.replace(",", ".", 1) if text.count(",") == 1 and "." not in text else raw
+    return raw
+
+
+def reorder_date(text: str, date_format: str) -> str:
+    """M/D/Y or D/M/Y (separators / - .; a two-digit year as REDCap reads it) as Y-M-D."""
+    day, _, time = text.partition(" ")
+    parts = re.split(r"[/.-]", day)
+    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) > 2:
+        return text
+    first, second, year = parts
+    month, day_of_month = (first, second) if date_format == "MDY" else (second, first)
+    if len(year) == 2:
+        year = f"{20 if int(year) <= dt.date.today().year % 100 + 10 else 19}{year}"
+    if re.fullmatch(r"\d:\d\d(:\d\d)?", time):
+        time = "0" + time
+    return f"{year}-{month.zfill(2)}-{day_of_month.zfill(2)}" + (f" {time}" if time else "")
