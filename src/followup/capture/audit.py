@@ -35,6 +35,8 @@ class Change:
     old: str
     new: str
     reason: str = ""
+    event: str = ""  # the record's event, in a longitudinal study
+    instance: int | None = None  # the instance, for a repeating form or event
 
 
 def entry_hash(previous: str, content: dict[str, object]) -> str:
@@ -46,11 +48,21 @@ def entry_hash(previous: str, content: dict[str, object]) -> str:
 
 
 def _content(entry: AuditEntry) -> dict[str, object]:
+    """What the hash covers.
+
+    Event and instance only where there is one, so entries written before studies had events
+    keep their hashes.
+    """
     at: datetime = entry.at
-    return {
+    content: dict[str, object] = {
         name: (at.isoformat(timespec="microseconds") if name == "at" else getattr(entry, name))
         for name in _FIELDS
     }
+    if entry.event:
+        content["event"] = entry.event
+    if entry.instance is not None:
+        content["instance"] = entry.instance
+    return content
 
 
 def append(study: Study | None, user: str, changes: list[Change]) -> list[AuditEntry]:
@@ -69,7 +81,9 @@ def append(study: Study | None, user: str, changes: list[Change]) -> list[AuditE
                 user=user,
                 study=study.pk if study is not None else 0,
                 record=change.record,
+                event=change.event,
                 form=change.form,
+                instance=change.instance,
                 field=change.field,
                 action=change.action,
                 old=change.old,
@@ -139,7 +153,9 @@ def trail_csv(entries: list[AuditEntry]) -> str:
     """The trail as CSV, as an inspector reads it."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["id", *_FIELDS, "hash"])
+    writer.writerow(["id", *_FIELDS, "event", "instance", "hash"])
     for e in entries:
-        writer.writerow([e.pk, *(_content(e)[name] for name in _FIELDS), e.hash])
+        content = _content(e)
+        shown = [content[name] for name in _FIELDS]
+        writer.writerow([e.pk, *shown, e.event, "" if e.instance is None else e.instance, e.hash])
     return out.getvalue()

@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from followup.study import DataDictionary, read_dictionary
 from followup.study.plan import Plan, read_plan
+from followup.study.schedule import Schedule, read_schedule
 
 
 class Study(models.Model):
@@ -23,6 +24,8 @@ class Study(models.Model):
     name = models.CharField(max_length=200)
     dictionary_csv = models.TextField()
     plan_yaml = models.TextField(blank=True)
+    # REDCap's events, arms, form-event mapping and repeating-forms CSVs, as uploaded, by kind.
+    schedule_files: Any = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -35,6 +38,11 @@ class Study(models.Model):
     def dictionary(self) -> DataDictionary:
         """The parsed dictionary (parsed once per loaded row)."""
         return read_dictionary(self.dictionary_csv, source=f"{self.name} dictionary")
+
+    @cached_property
+    def schedule(self) -> Schedule:
+        """Events, form mapping and what repeats (a classic study without repeats by default)."""
+        return read_schedule(self.schedule_files or {}, source=f"{self.name} schedule")
 
     @cached_property
     def plan(self) -> Plan | None:
@@ -125,11 +133,27 @@ class Record(models.Model):
         return self.record_id
 
     def values(self) -> dict[str, str]:
-        """All raw values of all forms, by export column, plus each form's status."""
+        """The record's own values by export column, with each form's status.
+
+        Every form that does not repeat, of every event; a repeating form's instances are read
+        with ``instance_values``.
+        """
         merged: dict[str, str] = {self.study.dictionary.record_id: self.record_id}
+        schedule = self.study.schedule
         for entry in self.forms.all():
+            if entry.repeats(schedule):
+                continue
             merged |= entry.values
             merged[f"{entry.form}_complete"] = str(entry.status)
+        return merged
+
+    def instance_values(self, event: str, form: str, instance: int) -> dict[str, str]:
+        """The record's values with one instance of a repeating form (or event) in place."""
+        merged = self.values()
+        for entry in self.forms.all():
+            if entry.event == event and entry.instance == instance and entry.form == form:
+                merged |= entry.values
+                merged[f"{entry.form}_complete"] = str(entry.status)
         return merged
 
 
@@ -142,10 +166,16 @@ class FormStatus(models.IntegerChoices):
 
 
 class FormEntry(models.Model):
-    """One form of one record: raw values by export column, status, and a version for conflicts."""
+    """One form of one record, at one event and instance: raw values, status, a version.
+
+    Values are by export column; the version detects conflicting saves. ``event`` is '' in a
+    classic study; ``instance`` is 1 for a form that does not repeat.
+    """
 
     record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="forms")
+    event = models.CharField(max_length=100, blank=True, default="")
     form = models.CharField(max_length=100)
+    instance = models.PositiveIntegerField(default=1)
     values: Any = models.JSONField(default=dict)
     status = models.IntegerField(choices=FormStatus.choices, default=FormStatus.INCOMPLETE)
     version = models.PositiveIntegerField(default=0)
@@ -154,8 +184,14 @@ class FormEntry(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["record", "form"], name="one_entry_per_form")
+            models.UniqueConstraint(
+                fields=["record", "event", "form", "instance"], name="one_entry_per_form"
+            )
         ]
+
+    def repeats(self, schedule: Schedule) -> bool:
+        """Whether this entry is an instance of a repeating form or event."""
+        return schedule.repeats_form(self.event, self.form) or schedule.repeats_event(self.event)
 
 
 class AuditHead(models.Model):
@@ -175,7 +211,9 @@ class AuditEntry(models.Model):
     user = models.CharField(max_length=150)
     study = models.IntegerField()
     record = models.CharField(max_length=100)
+    event = models.CharField(max_length=100, blank=True, default="")
     form = models.CharField(max_length=100, blank=True)
+    instance = models.PositiveIntegerField(null=True, blank=True)  # of a repeating form or event
     field = models.CharField(max_length=200, blank=True)
     action = models.CharField(max_length=20)
     old = models.TextField(blank=True)

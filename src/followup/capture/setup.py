@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from followup.capture.audit import Change, append
 from followup.capture.models import DictionaryTranslation, FormEntry, Hospital, Record, Study
 from followup.io import RecordSet
+from followup.io.records import Record as ImportedRow
 from followup.study import read_dictionary
 from followup.study.plan import read_plan
 from followup.study.translation import read_translation
@@ -145,6 +146,55 @@ def set_translation(study: Study, language: str, csv_text: str, *, by: str, sour
     return len(parsed.texts)
 
 
+def _import_row(
+    record: Record, row: ImportedRow, skip: set[tuple[str, str]], user: str, source: str
+) -> list[Change]:
+    """One export line's forms as entries of the record: its event's, or its instance's."""
+    dictionary = record.study.dictionary
+    forms = [row.repeat_form] if row.repeat_form else list(dictionary.forms)
+    instance = row.instance or 1
+    changes = []
+    for form in forms:
+        if (record.record_id, form) in skip:
+            continue
+        columns = [
+            c
+            for f in dictionary.form_fields(form)
+            for c in f.export_columns
+            if f.name != dictionary.record_id
+        ]
+        values = {c: row[c] for c in columns if row[c] != ""}
+        status_text = row[f"{form}_complete"]
+        if not values and not status_text:
+            continue
+        status = read_status(status_text) if status_text else 0
+        FormEntry.objects.create(
+            record=record,
+            event=row.event,
+            form=form,
+            instance=instance,
+            values=values,
+            status=status or 0,
+            version=1,
+            updated_by=user,
+        )
+        changes += [
+            Change(
+                record.record_id,
+                form,
+                c,
+                "import",
+                "",
+                v,
+                f"imported from {source}",
+                event=row.event,
+                instance=row.instance,
+            )
+            for c, v in values.items()
+        ]
+    return changes
+
+
 def _clash(row: int, record_id: str, stored: str) -> str:
     """One imported row whose record is in the study already (perhaps spelled in another case)."""
     if stored == record_id:
@@ -161,7 +211,6 @@ def load_records(
 ) -> int:
     """Store imported records (all or nothing), each hospital created from its access group."""
     skip = set(skip_forms)
-    dictionary = study.dictionary
     source = PurePath(records.source).name  # the file's name: no server path in the trail
     bad_groups = [
         _("row %(row)d (%(value)s)") % {"row": r.row, "value": repr(r.access_group)}
@@ -190,49 +239,15 @@ def load_records(
                 _("%(file)s: already in the study, nothing was imported: %(rows)s")
                 % {"file": source, "rows": rows}
             )
-        for imported in records:
-            code = imported.access_group or "unassigned"
+        for record_id, lines in records.rows_of().items():
+            code = next((r.access_group for r in lines if r.access_group), "") or "unassigned"
             hospital, _new = Hospital.objects.get_or_create(
                 study=study, code=code, defaults={"name": code.replace("_", " ").title()}
             )
-            record = Record.objects.create(
-                study=study, record_id=imported.record_id, hospital=hospital
-            )
-            changes = []
-            for form in dictionary.forms:
-                if (imported.record_id, form) in skip:
-                    continue
-                columns = [
-                    c
-                    for f in dictionary.form_fields(form)
-                    for c in f.export_columns
-                    if f.name != dictionary.record_id
-                ]
-                values = {c: imported[c] for c in columns if imported[c] != ""}
-                status_text = imported[f"{form}_complete"]
-                if not values and not status_text:
-                    continue
-                status = read_status(status_text) if status_text else 0
-                FormEntry.objects.create(
-                    record=record,
-                    form=form,
-                    values=values,
-                    status=status or 0,
-                    version=1,
-                    updated_by=user,
-                )
-                changes += [
-                    Change(
-                        record.record_id,
-                        form,
-                        c,
-                        "import",
-                        "",
-                        v,
-                        f"imported from {source}",
-                    )
-                    for c, v in values.items()
-                ]
+            record = Record.objects.create(study=study, record_id=record_id, hospital=hospital)
+            changes: list[Change] = []
+            for line in lines:
+                changes += _import_row(record, line, skip, user, source)
             append(
                 study,
                 user,

@@ -11,7 +11,7 @@ and its Project Setup pages write: events, arms, formEventMapping and repeatingF
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -110,6 +110,9 @@ def unique_event_name(label: str, arm: int) -> str:
     return f"{base}_arm_{arm}"
 
 
+KINDS = ("events", "arms", "mapping", "repeating")
+
+
 def load_schedule(
     *,
     events: str | Path | None = None,
@@ -118,20 +121,30 @@ def load_schedule(
     repeating: str | Path | None = None,
 ) -> Schedule:
     """Read a schedule from REDCap's CSV files (any may be absent: a classic project has none)."""
+    paths = {"events": events, "arms": arms, "mapping": mapping, "repeating": repeating}
+    texts: dict[str, str] = {}
+    problems: list[Problem] = []
+    for kind, path in paths.items():
+        if path is None:
+            continue
+        try:
+            texts[kind] = Path(path).read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as error:
+            problems.append(Problem(None, None, f"{path}: cannot read: {error}"))
+    if problems:
+        raise ScheduleError(str(next(p for p in paths.values() if p)), problems)
+    source = ", ".join(str(p) for p in paths.values() if p) or "schedule"
+    return read_schedule(texts, source=source)
+
+
+def read_schedule(texts: Mapping[str, str], *, source: str = "schedule") -> Schedule:
+    """A schedule from the texts of REDCap's CSVs by kind: events, arms, mapping, repeating."""
     problems: list[Problem] = []
     tables = {
-        name: _table(path, problems) if path is not None else None
-        for name, path in (
-            ("events", events),
-            ("arms", arms),
-            ("mapping", mapping),
-            ("repeating", repeating),
-        )
+        kind: _table(texts[kind], kind, problems) if kind in texts else None for kind in KINDS
     }
     event_list = _events(tables["events"], problems)
-    arm_names = {
-        _arm(row, "arm_num", problems): row.get("name", "") for row in tables["arms"] or []
-    }
+    arm_names = {_arm(row, problems): row.get("name", "") for row in tables["arms"] or []}
     forms_of: dict[str, list[str]] = {}
     for row in tables["mapping"] or []:
         forms_of.setdefault(row.get("unique_event_name", ""), []).append(row.get("form", ""))
@@ -139,27 +152,23 @@ def load_schedule(
         (row.get("event_name", ""), row.get("form_name", "")) for row in tables["repeating"] or []
     )
     known = {e.name for e in event_list}
-    for number, name in enumerate(list(forms_of) + [e for e, _ in repeats], start=2):
+    for name in [*forms_of, *(e for e, _ in repeats)]:
         if event_list and name and name not in known:
             problems.append(
-                Problem(number, "unique_event_name", f"'{name}' is not an event of the events file")
+                Problem(None, "unique_event_name", f"'{name}' is not an event of the events file")
             )
     if problems:
-        raise ScheduleError(str(events or mapping or repeating or arms), problems)
+        raise ScheduleError(source, problems)
     return Schedule(
         tuple(event_list), arm_names, {e: tuple(f) for e, f in forms_of.items()}, repeats
     )
 
 
-def _table(path: str | Path, problems: list[Problem]) -> list[dict[str, str]]:
-    path = Path(path)
+def _table(text: str, kind: str, problems: list[Problem]) -> list[dict[str, str]]:
     try:
-        rows = csv_rows(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError) as error:
-        problems.append(Problem(None, None, f"{path}: cannot read: {error}"))
-        return []
+        rows = csv_rows(text)
     except CsvTextError as error:
-        problems.append(Problem(error.line, None, f"{path}: {error}"))
+        problems.append(Problem(error.line, None, f"{kind}: {error}"))
         return []
     if not rows:
         return []
@@ -169,10 +178,10 @@ def _table(path: str | Path, problems: list[Problem]) -> list[dict[str, str]]:
     ]
 
 
-def _arm(row: dict[str, str], key: str, problems: list[Problem]) -> int:
-    text = row.get(key, "1") or "1"
+def _arm(row: dict[str, str], problems: list[Problem]) -> int:
+    text = row.get("arm_num", "1") or "1"
     if not text.isdigit():
-        problems.append(Problem(None, key, f"arm '{text}' should be a number"))
+        problems.append(Problem(None, "arm_num", f"arm '{text}' should be a number"))
         return 1
     return int(text)
 
@@ -180,7 +189,7 @@ def _arm(row: dict[str, str], key: str, problems: list[Problem]) -> int:
 def _events(rows: list[dict[str, str]] | None, problems: list[Problem]) -> list[Event]:
     found: list[Event] = []
     for row in rows or []:
-        arm = _arm(row, "arm_num", problems)
+        arm = _arm(row, problems)
         label = row.get("event_name", "")
         name = row.get("unique_event_name") or unique_event_name(label, arm)
         found.append(Event(name, label, arm))

@@ -123,11 +123,7 @@ def _problem_lines(error: Exception) -> list[str]:
         ]
     if isinstance(error, csv.Error):
         return [
-            _(
-                "The file cannot be read as CSV: %(error)s. "
-                "No cell may be longer than 131,072 characters."
-            )
-            % {"error": error}
+            _("The file cannot be read as CSV: %(error)s.") % {"error": error}
         ]
     return str(error).splitlines()
 
