@@ -6,6 +6,11 @@ Kaplan-Meier figures hold). Everything else — hospitals, dates between April 2
 sites of relapse, treatment, the 39 patients who did not relapse — is drawn from one seeded
 generator to be clinically plausible and to fill every field the dictionary's branching shows.
 Survivors' last contact is set so that mean follow-up from diagnosis is the seed's 31.8 months.
+
+Follow-up is a repeating form (repeating.csv): each patient has 1 to 6 instances, yearly contacts
+from diagnosis (alive; in remission or not as the dates before them say) and, last, the final
+contact above (death, or the last time seen alive). The yearly contacts are drawn from a second
+generator, so they change nothing of the first one's cohort.
 """
 
 from __future__ import annotations
@@ -26,6 +31,9 @@ START, END = (dt.date.fromisoformat(str(d)) for d in PUBLISHED["study"]["enrollm
 DATA_FREEZE = dt.date(2015, 3, 31)  # the survey's cut-off: no last contact after it
 HOSPITALS = [f"hospital_{i:02d}" for i in range(1, 21)]
 SEED = 20040401
+YEAR_DAYS = 365.25
+MOST_VISITS = 6
+FOLLOW_UP = ("last_contact_date", "vital_status", "death_cause", "disease_status_last")
 Row = dict[str, str]
 
 
@@ -160,7 +168,61 @@ class _Cohort:
 
 
 def generate(seed: int = SEED) -> list[Row]:
-    """The 63 records, relapsed and not, in record-ID order."""
+    """The 63 records, relapsed and not, in record-ID order: each its base row, then its visits.
+
+    A row carries ``redcap_repeat_instrument`` and ``redcap_repeat_instance`` ("followup" and
+    "1".."6" on a follow-up visit, blank on the base row), for an export with a repeating form.
+    """
+    patients = _patients(seed)
+    visits = random.Random(f"{seed} follow-up visits")
+    return [row for patient in patients for row in _rows_of(patient, visits)]
+
+
+def _rows_of(patient: Row, rng: random.Random) -> list[Row]:
+    """A patient's base row and follow-up visits, the last of which is the final contact."""
+    status = (*FOLLOW_UP, "followup_complete")
+    base = {k: v for k, v in patient.items() if k not in status}
+    final = {k: patient[k] for k in status if k in patient}
+    dx = dt.date.fromisoformat(patient["dx_date"])
+    end = dt.date.fromisoformat(final["last_contact_date"])
+    yearly = []
+    for year in range(1, rng.randint(1, MOST_VISITS)):
+        contact = dx + dt.timedelta(days=round(year * YEAR_DAYS))
+        if (end - contact).days < 60:  # the final contact is the next
+            break
+        yearly.append(_alive_at(patient, contact))
+    visits = [*yearly, final]
+    rows = [base | {"redcap_repeat_instrument": "", "redcap_repeat_instance": ""}]
+    for number, visit in enumerate(visits, start=1):
+        rows.append(
+            {
+                "record_id": patient["record_id"],
+                "redcap_repeat_instrument": "followup",
+                "redcap_repeat_instance": str(number),
+                "redcap_data_access_group": patient["redcap_data_access_group"],
+                **visit,
+            }
+        )
+    return rows
+
+
+def _alive_at(patient: Row, contact: dt.date) -> Row:
+    """A yearly contact before the final one: alive, in remission unless relapsed and not in CR2."""
+    day = contact.isoformat()
+    relapsed = patient.get("relapsed") == "1" and patient["rel_date"] <= day
+    in_remission = patient["cr1"] == "1" and (
+        not relapsed or "" < patient.get("cr2_date", "") <= day
+    )
+    return {
+        "last_contact_date": day,
+        "vital_status": "1",
+        "disease_status_last": "1" if in_remission else "2",
+        "followup_complete": "2",
+    }
+
+
+def _patients(seed: int) -> list[Row]:
+    """The 63 records as one flat row each, the final contact in its follow-up fields."""
     cohort = _Cohort(seed)
     rng = cohort.rng
     relapsed_total, total = (

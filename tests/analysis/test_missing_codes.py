@@ -16,7 +16,9 @@ def _rewrite(source: Path, target: Path, value: str) -> None:
     with source.open(encoding="utf-8", newline="") as handle:
         header, *rows = list(csv.reader(handle))
     wbc, cns = header.index("wbc_dx"), header.index("cns_dx")
-    for number, row in enumerate(rows):
+    repeat = header.index("redcap_repeat_instrument")
+    base = [row for row in rows if not row[repeat]]  # follow-up visits hold neither field
+    for number, row in enumerate(base):
         if number % 3 == 0:
             row[wbc] = value
         if number % 5 == 0:

@@ -1,7 +1,9 @@
 """The synthetic MLL03 cohort reproduces every figure of the seed, read from the YAML at test time.
 
 The figures are computed here straight from the generated raw export with followup.survival, so
-this test checks the cohort, not the analysis code that will report it.
+this test checks the cohort, not the analysis code that will report it. Follow-up is a repeating
+form: each patient's values here are the base row's and those of the follow-up instance with the
+latest contact date, picked by plain code, not by followup.study.record_view.
 """
 
 from __future__ import annotations
@@ -19,12 +21,15 @@ import yaml
 from followup.io import RecordSet, load_records, write_records
 from followup.study import load_dictionary
 from followup.study.plan import load_plan
+from followup.study.schedule import classic, load_schedule
 from followup.study.validation import validate
 from followup.survival import kaplan_meier, logrank_test
 
 STUDY = Path(__file__).parents[2] / "studies" / "mll03"
 PUBLISHED = yaml.safe_load((STUDY / "published_results.yaml").read_text())
 DICTIONARY = load_dictionary(STUDY / "dictionary.csv")
+SCHEDULE = load_schedule(repeating=STUDY / "repeating.csv")
+FOLLOW_UP = ("last_contact_date", "vital_status", "death_cause", "disease_status_last")
 YEAR = 365.25
 
 
@@ -41,13 +46,21 @@ def _module(name: str) -> ModuleType:
 @pytest.fixture(scope="module")
 def records(tmp_path_factory: pytest.TempPathFactory) -> RecordSet:
     path = tmp_path_factory.mktemp("mll03") / "records.csv"
-    write_records(path, DICTIONARY, _module("synthetic").generate())
-    return load_records(path, DICTIONARY)
+    write_records(path, DICTIONARY, _module("synthetic").generate(), schedule=SCHEDULE)
+    return load_records(path, DICTIONARY, schedule=SCHEDULE)
 
 
 @pytest.fixture(scope="module")
 def rows(records: RecordSet) -> list[dict[str, str]]:
-    return [{"redcap_data_access_group": r.access_group, **r.values} for r in records]
+    """One row per patient: the base row's values, then the latest contact's follow-up."""
+    patients = []
+    for lines in records.rows_of().values():
+        (base,) = [r for r in lines if r.instance is None]
+        visits = [r for r in lines if r.repeat_form == "followup"]
+        last = max(visits, key=lambda r: r["last_contact_date"])
+        patient = {"redcap_data_access_group": base.access_group, **base.values}
+        patients.append(patient | {c: last[c] for c in FOLLOW_UP})
+    return patients
 
 
 @pytest.fixture(scope="module")
@@ -80,14 +93,77 @@ def test_the_shared_yaml_is_the_committed_one() -> None:
 
 def test_every_record_is_valid_under_the_plan(records: RecordSet) -> None:
     plan = load_plan(STUDY / "plan.yaml", DICTIONARY)
-    assert validate(DICTIONARY, records, plan.rules, plan.form_logic) == []
+    found = validate(
+        DICTIONARY,
+        records,
+        plan.rules,
+        plan.form_logic,
+        plan.missing_codes,
+        SCHEDULE,
+        plan.instances,
+    )
+    assert found == []
 
 
-def test_the_generator_is_deterministic(rows: list[dict[str, str]]) -> None:
+def test_follow_up_is_the_one_repeating_form() -> None:
+    assert classic(["followup"]) == SCHEDULE
+    assert load_plan(STUDY / "plan.yaml", DICTIONARY).load_schedule() == SCHEDULE
+
+
+def _filled(row: dict[str, str]) -> dict[str, str]:
+    return {k: v for k, v in row.items() if v}
+
+
+def test_the_generator_is_deterministic(records: RecordSet) -> None:
     again = _module("synthetic").generate()
-    assert [{k: v for k, v in r.items() if v} for r in again] == [
-        {k: v for k, v in r.items() if v} for r in rows
+    assert again == _module("synthetic").generate()
+    system = ("redcap_repeat_instrument", "redcap_repeat_instance", "redcap_data_access_group")
+    assert [_filled({k: v for k, v in r.items() if k not in system}) for r in again] == [
+        _filled(dict(r.values)) for r in records
     ]
+    assert [r["redcap_data_access_group"] for r in again] == [r.access_group for r in records]
+
+
+def test_each_patient_has_one_to_six_follow_up_instances(records: RecordSet) -> None:
+    counts = []
+    for lines in records.rows_of().values():
+        base, *visits = lines
+        assert (base.repeat_form, base.instance) == ("", None)
+        assert not any(base[c] for c in (*FOLLOW_UP, "followup_complete"))
+        assert [(v.repeat_form, v.instance) for v in visits] == [
+            ("followup", n) for n in range(1, len(visits) + 1)
+        ]
+        owned = {c for f in DICTIONARY.form_fields("followup") for c in f.export_columns}
+        for visit in visits:
+            assert {c for c, v in visit.values.items() if v} <= {
+                "record_id",
+                "followup_complete",
+                *owned,
+            }
+        counts.append(len(visits))
+    assert min(counts) >= 1
+    assert max(counts) <= 6
+    assert len(set(counts)) > 1
+
+
+def test_the_last_instance_is_the_final_contact_and_the_others_yearly_visits_alive(
+    records: RecordSet,
+) -> None:
+    for lines in records.rows_of().values():
+        base, *visits = lines
+        *earlier, final = visits
+        dx = _date(base["dx_date"])
+        dates = [_date(v["last_contact_date"]) for v in visits]
+        assert dates == sorted(dates)
+        assert len(set(dates)) == len(dates)  # the latest contact is the highest instance
+        for year, visit in enumerate(earlier, start=1):
+            assert round((_date(visit["last_contact_date"]) - dx).days / YEAR) == year
+            assert (visit["vital_status"], visit["death_cause"]) == ("1", "")
+            assert visit["disease_status_last"] in ("1", "2")
+            relapsed = base["relapsed"] == "1" and base["rel_date"] <= visit["last_contact_date"]
+            if not relapsed:
+                assert visit["disease_status_last"] == "1"  # still in first remission
+        assert final["vital_status"] in ("1", "2")
 
 
 def test_cohort_counts(rows: list[dict[str, str]]) -> None:

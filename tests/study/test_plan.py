@@ -8,6 +8,8 @@ import pytest
 
 from followup.study import load_dictionary
 from followup.study.plan import PlanError, load_plan, read_plan
+from followup.study.record_view import InstanceChoice
+from followup.study.schedule import CLASSIC, ScheduleError, classic
 
 STUDY = Path(__file__).parents[2] / "studies" / "mll03"
 DICTIONARY = load_dictionary(STUDY / "dictionary.csv")
@@ -62,8 +64,96 @@ def test_the_mll03_plan_loads() -> None:
         (MINIMAL + "forms: {relapse: ''}\n", "forms.relapse: 'relapse' is not a form"),
         ("study: [unclosed\n", "plan line 2, column 1: not valid YAML"),
         ("- a list\n", "the plan should be a mapping"),
+        (
+            MINIMAL + "schedule: {repeat: repeating.csv}\n",
+            r"plan line 8: schedule.repeat: unknown key 'repeat' \(did you mean 'repeating'\?\)",
+        ),
+        (
+            MINIMAL + "instances:\n  followup: {tak: latest}\n",
+            r"plan line 9: instances.followup.tak: unknown key 'tak' \(did you mean 'take'\?\)",
+        ),
+        (
+            MINIMAL + "instances: {followup: {take: last}}\n",
+            "instances.followup.take: Input should be 'latest' or 'first'",
+        ),
+        (
+            MINIMAL + "instances:\n  relapse: {take: latest}\n",
+            r"plan line 9: instances.relapse: 'relapse' is not a form "
+            r"\(did you mean 'relapse_questionnaire'\?\)",
+        ),
+        (
+            MINIMAL + "instances:\n  followup:\n    by: dx_date\n",
+            "plan line 10: instances.followup.by: 'dx_date' is not a field of the form 'followup'",
+        ),
+        (
+            MINIMAL + "instances: {followup: {by: vital_status}}\n",
+            "instances.followup.by: 'vital_status' is not a date field",
+        ),
+        (
+            MINIMAL + "instances: {followup: {when: \"[vital] = '2'\"}}\n",
+            r"instances.followup.when: \[vital\] is not a field of the dictionary "
+            r"\(did you mean 'vital_status'\?\)",
+        ),
+        (
+            MINIMAL + 'instances: {followup: {when: "[vital_status] = \'2"}}\n',
+            "instances.followup.when: .*never closed at character",
+        ),
     ],
 )
 def test_plan_errors_say_where(text: str, message: str) -> None:
     with pytest.raises(PlanError, match=message):
         read_plan(text, DICTIONARY)
+
+
+def test_the_mll03_plan_names_its_repeating_follow_up() -> None:
+    plan = load_plan(STUDY / "plan.yaml", DICTIONARY)
+    assert plan.schedule_files == {"repeating": STUDY / "repeating.csv"}
+    assert plan.load_schedule() == classic(["followup"])
+    assert plan.instances == {"followup": InstanceChoice("latest", "last_contact_date")}
+
+
+def test_a_plan_without_a_schedule_is_a_classic_project() -> None:
+    plan = read_plan(MINIMAL, DICTIONARY)
+    assert (plan.schedule_files, plan.load_schedule(), dict(plan.instances)) == ({}, CLASSIC, {})
+
+
+def test_instances_are_parsed_with_their_condition() -> None:
+    text = MINIMAL + (
+        "instances:\n"
+        "  followup: {take: first, by: last_contact_date, when: \"[vital_status] = '2'\"}\n"
+    )
+    choice = read_plan(text, DICTIONARY).instances["followup"]
+    assert (choice.take, choice.by) == ("first", "last_contact_date")
+    assert choice.when is not None
+    assert choice.when.show({"vital_status": "2"})
+    assert not choice.when.show({"vital_status": "1"})
+
+
+def test_schedule_files_are_beside_the_plan(tmp_path: Path) -> None:
+    (tmp_path / "plan.yaml").write_text(MINIMAL + "schedule:\n  repeating: nope.csv\n")
+    with pytest.raises(PlanError, match=r"plan.yaml line 9: schedule.repeating: .*nope.csv does"):
+        load_plan(tmp_path / "plan.yaml", DICTIONARY)
+    (tmp_path / "nope.csv").write_text("form_name,custom_form_label\nfollowup,\n")
+    plan = load_plan(tmp_path / "plan.yaml", DICTIONARY)
+    assert plan.schedule_files == {"repeating": tmp_path / "nope.csv"}
+    assert plan.load_schedule() == classic(["followup"])
+
+
+def test_a_form_of_instances_must_repeat_in_the_schedule(tmp_path: Path) -> None:
+    (tmp_path / "repeating.csv").write_text("form_name,custom_form_label\nfollowup,\n")
+    (tmp_path / "plan.yaml").write_text(
+        MINIMAL
+        + "schedule: {repeating: repeating.csv}\n"
+        + "instances:\n  enrollment: {take: latest}\n"
+    )
+    plan = load_plan(tmp_path / "plan.yaml", DICTIONARY)
+    with pytest.raises(PlanError, match=r"line 10: instances\.enrollment: 'enrollment' is not a"):
+        plan.load_schedule()
+
+
+def test_an_unreadable_schedule_names_its_file(tmp_path: Path) -> None:
+    (tmp_path / "events.csv").write_bytes(b"\xff\xfe\x00bad")
+    (tmp_path / "plan.yaml").write_text(MINIMAL + "schedule: {events: events.csv}\n")
+    plan = load_plan(tmp_path / "plan.yaml", DICTIONARY)
+    with pytest.raises(ScheduleError, match=r"events\.csv"):
+        plan.load_schedule()

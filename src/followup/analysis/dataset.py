@@ -1,7 +1,9 @@
 """A study's records as one table: raw values, choice labels and the plan's derived variables.
 
 Everything the analysis counts is read from here, so a table in the report and the number in its
-Results paragraph cannot disagree: both come from the same column.
+Results paragraph cannot disagree: both come from the same column. A record is one row of the
+table however many rows its export has (events, instances of a repeating form): they are merged
+as followup.study.record_view says, with the instances the plan's ``instances`` chooses.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import pandas as pd
 from followup.io import RecordSet
 from followup.study import DataDictionary, Field, Logic, parse_logic
 from followup.study.plan import Plan
+from followup.study.record_view import record_views
+from followup.study.schedule import CLASSIC, Schedule
 from followup.study.validation import is_missing_code
 
 CATEGORICAL_TYPES = ("radio", "dropdown", "yesno", "truefalse")
@@ -88,8 +92,11 @@ class StudyData:
         return pd.to_datetime(self.raw[name].replace("", None), format="%Y-%m-%d")
 
 
-def study_data(records: RecordSet, plan: Plan) -> StudyData:
-    """Tabulate the records and evaluate every derived variable once."""
+def study_data(records: RecordSet, plan: Plan, *, schedule: Schedule = CLASSIC) -> StudyData:
+    """Tabulate the records, one row per record, and evaluate every derived variable once.
+
+    ``schedule`` gives the order of a longitudinal study's events (default: as the rows come).
+    """
     dictionary = records.dictionary
     columns = [
         dictionary.record_id,
@@ -98,9 +105,9 @@ def study_data(records: RecordSet, plan: Plan) -> StudyData:
     codes = plan.missing_codes
     owner = dictionary.column_owner()
     rows = [
-        {c: _without_code(owner.get(c), r[c], codes) for c in columns}
+        {c: _without_code(owner.get(c), r.values.get(c, ""), codes) for c in columns}
         | {"redcap_data_access_group": r.access_group}
-        for r in records
+        for r in record_views(records, dictionary, instances=plan.instances, schedule=schedule)
     ]
     raw = pd.DataFrame(rows, columns=[*columns, "redcap_data_access_group"], dtype=object).fillna(
         ""

@@ -25,6 +25,7 @@ from followup.analysis.risk_factors import RiskFactor, risk_factors
 from followup.io import RecordSet
 from followup.study.plan import Plan
 from followup.study.plan_schema import Endpoint, Reporting
+from followup.study.schedule import CLASSIC, Schedule
 
 YEAR_DAYS = 365.25
 
@@ -61,7 +62,7 @@ class StudyResults:
     """Every number of a study's report, machine-readable (``to_json``)."""
 
     study: str
-    records: int
+    records: int  # records, however many rows each has in the export
     source: str
     reporting: Reporting
     flow: Flow
@@ -90,9 +91,13 @@ class StudyResults:
         return path
 
 
-def analyze(records: RecordSet, plan: Plan) -> StudyResults:
-    """Compute flow, characteristics, every endpoint, follow-up and the risk-factor models."""
-    data = study_data(records, plan)
+def analyze(records: RecordSet, plan: Plan, *, schedule: Schedule = CLASSIC) -> StudyResults:
+    """Compute flow, characteristics, every endpoint, follow-up and the risk-factor models.
+
+    Each record is one patient however many rows it has (see study_data; ``schedule`` orders a
+    longitudinal study's events).
+    """
+    data = study_data(records, plan, schedule=schedule)
     model, reporting = plan.model, plan.reporting
     flow, members = patient_flow(data)
     who = data.where(model.characteristics_of) & members["treated"]
@@ -113,7 +118,7 @@ def analyze(records: RecordSet, plan: Plan) -> StudyResults:
         factors = risk_factors(data, times[target], list(model.risk_factors), reporting.conf_level)
     return StudyResults(
         model.study,
-        len(records),
+        len(data.raw),
         records.source,
         reporting,
         flow,

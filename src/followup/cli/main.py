@@ -20,6 +20,7 @@ from followup.cli.demo import demo_notes, write_demo_records
 from followup.io import RecordSet, load_records
 from followup.study import DataDictionary, StudyError, load_dictionary
 from followup.study.plan import Plan, load_plan
+from followup.study.schedule import CLASSIC, Schedule
 from followup.study.validation import Finding, findings_table, validate, write_findings
 
 DONE, FINDINGS, BAD_INPUT = 0, 1, 2
@@ -130,7 +131,7 @@ def demo(out: Path, no_pdf: bool, quiet: bool, debug: bool) -> None:
     "-p",
     "plan_path",
     type=EXISTING_FILE,
-    help="Analysis plan (YAML): adds its cross-field rules.",
+    help="Analysis plan (YAML): adds its cross-field rules and its schedule (what repeats).",
 )
 @click.option(
     "--findings",
@@ -150,11 +151,11 @@ def validate_command(
 
     def action() -> int:
         steps = Steps(quiet)
-        dictionary, records, plan = _load(dictionary_path, records_path, plan_path, steps)
-        found = _findings(dictionary, records, plan)
+        dictionary, records, plan, schedule = _load(dictionary_path, records_path, plan_path, steps)
+        found = _findings(dictionary, records, plan, schedule)
         if findings is not None:
             write_findings(found, findings)
-        _print_findings(found, len(records))
+        _print_findings(found, len(records.record_ids()))
         return FINDINGS if any(f.severity == "error" for f in found) else DONE
 
     _run(action, debug)
@@ -164,7 +165,12 @@ def validate_command(
 @dictionary_option
 @_records_option
 @click.option(
-    "--plan", "-p", "plan_path", type=EXISTING_FILE, required=True, help="Analysis plan (YAML)."
+    "--plan",
+    "-p",
+    "plan_path",
+    type=EXISTING_FILE,
+    required=True,
+    help="Analysis plan (YAML), with the study's schedule if it has one.",
 )
 @click.option(
     "--out",
@@ -195,22 +201,37 @@ def analyze_command(
 
 def _load(
     dictionary_path: Path, records_path: Path, plan_path: Path | None, steps: Steps
-) -> tuple[DataDictionary, RecordSet, Plan | None]:
+) -> tuple[DataDictionary, RecordSet, Plan | None, Schedule]:
+    """The dictionary, the plan and its schedule (events, repeats) if any, and the records."""
     steps(f"reading the data dictionary {dictionary_path}")
     dictionary = load_dictionary(dictionary_path)
-    plan = None
+    plan, schedule = None, CLASSIC
     if plan_path is not None:
         steps(f"reading the analysis plan {plan_path}")
         plan = load_plan(plan_path, dictionary)
+        if plan.schedule_files:
+            steps(f"reading the schedule {', '.join(map(str, plan.schedule_files.values()))}")
+        schedule = plan.load_schedule()
     steps(f"reading the records {records_path}")
     codes = plan.missing_codes if plan is not None else {}
-    return dictionary, load_records(records_path, dictionary, missing_codes=codes), plan
+    records = load_records(records_path, dictionary, missing_codes=codes, schedule=schedule)
+    return dictionary, records, plan, schedule
 
 
-def _findings(dictionary: DataDictionary, records: RecordSet, plan: Plan | None) -> list[Finding]:
+def _findings(
+    dictionary: DataDictionary, records: RecordSet, plan: Plan | None, schedule: Schedule
+) -> list[Finding]:
     if plan is None:
-        return validate(dictionary, records)
-    return validate(dictionary, records, plan.rules, plan.form_logic, plan.missing_codes)
+        return validate(dictionary, records, schedule=schedule)
+    return validate(
+        dictionary,
+        records,
+        plan.rules,
+        plan.form_logic,
+        plan.missing_codes,
+        schedule,
+        plan.instances,
+    )
 
 
 def _print_findings(found: Sequence[Finding], count: int) -> None:
@@ -232,22 +253,22 @@ def _analyze(
 ) -> int:
     from followup.report import write_report  # matplotlib and the templates load only here
 
-    dictionary, records, plan = _load(dictionary_path, records_path, plan_path, steps)
+    dictionary, records, plan, schedule = _load(dictionary_path, records_path, plan_path, steps)
     assert plan is not None
     steps("validating")
-    found = _findings(dictionary, records, plan)
+    found = _findings(dictionary, records, plan, schedule)
     out.mkdir(parents=True, exist_ok=True)
     if found:
         write_findings(found, out / "findings.csv")
     if any(f.severity == "error" for f in found):
-        _print_findings(found, len(records))
+        _print_findings(found, len(records.record_ids()))
         click.echo(
             f"not analysed: fix the errors above (also in {out / 'findings.csv'}) and run again",
             err=True,
         )
         return FINDINGS
     steps("analysing")
-    results = analyze(records, plan)
+    results = analyze(records, plan, schedule=schedule)
     files = write_report(
         results, out, notes=notes, pdf=pdf, progress=lambda what: steps(f"writing {what}")
     )

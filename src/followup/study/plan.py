@@ -7,8 +7,8 @@ and the plan's derived variables, so that a plan which loads can be run.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +19,11 @@ from followup.study.dictionary import DataDictionary
 from followup.study.errors import LogicError, StudyError
 from followup.study.logic import Logic, parse_logic
 from followup.study.plan_schema import PlanModel, Reporting
+from followup.study.record_view import InstanceChoice
+from followup.study.schedule import CLASSIC, Schedule, load_schedule
 from followup.study.validation import Rule
+
+SCHEDULE_FILES = ("events", "arms", "mapping", "repeating")
 
 
 class PlanError(StudyError):
@@ -28,12 +32,18 @@ class PlanError(StudyError):
 
 @dataclass(frozen=True)
 class Plan:
-    """The validated plan (``model``), its parsed rules and form conditions, and its folder."""
+    """The validated plan (``model``), its parsed rules and form conditions, and its folder.
+
+    ``instances`` says, per repeating form the plan names, which instance gives the record's
+    values (followup.study.record_view); a repeating form it does not name gives its last.
+    """
 
     model: PlanModel
     rules: tuple[Rule, ...]
     form_logic: dict[str, Logic]
     folder: Path
+    instances: Mapping[str, InstanceChoice] = field(default_factory=dict)
+    where: Mapping[str, str] = field(default_factory=dict, repr=False)  # key → "plan line 7: key"
 
     @property
     def missing_codes(self) -> dict[str, str]:
@@ -45,6 +55,45 @@ class Plan:
         """How numbers are printed."""
         return self.model.reporting
 
+    @property
+    def schedule_files(self) -> dict[str, Path]:
+        """The schedule's CSVs the plan names (events, arms, mapping, repeating), as paths."""
+        files = self.model.schedule
+        if files is None:
+            return {}
+        named = {kind: getattr(files, kind) for kind in SCHEDULE_FILES}
+        return {kind: self.folder / name for kind, name in named.items() if name}
+
+    def load_schedule(self) -> Schedule:
+        """The study's schedule read from the plan's files; a classic project's if none.
+
+        ScheduleError names a file that cannot be read; PlanError a form of ``instances`` that
+        does not repeat in it.
+        """
+        if self.model.schedule is None:
+            return CLASSIC
+        files = self.schedule_files
+        schedule = load_schedule(**files)
+        problems = [
+            f"{self.where.get(f'instances.{form}', f'instances.{form}')}: '{form}' is not a "
+            f"repeating form of the schedule ({files.get('repeating', 'no repeating file')})"
+            for form in self.instances
+            if not _repeats(schedule, form)
+        ]
+        if problems:
+            raise PlanError("\n".join(problems))
+        return schedule
+
+
+def _repeats(schedule: Schedule, form: str) -> bool:
+    """Whether a form repeats: as a repeating form, or in a repeating event that holds it."""
+    for event, repeating in schedule.repeating:
+        if repeating == form:
+            return True
+        if not repeating and (not schedule.forms_of or form in schedule.forms_of.get(event, ())):
+            return True
+    return False
+
 
 def load_plan(path: str | Path, dictionary: DataDictionary) -> Plan:
     """Read plan.yaml and check it against the dictionary."""
@@ -53,7 +102,15 @@ def load_plan(path: str | Path, dictionary: DataDictionary) -> Plan:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as error:
         raise PlanError(f"{path}: cannot read the plan: {error}") from None
-    return read_plan(text, dictionary, source=str(path), folder=path.parent)
+    plan = read_plan(text, dictionary, source=str(path), folder=path.parent)
+    missing = [
+        f"{plan.where[f'schedule.{kind}']}: {file} does not exist"
+        for kind, file in plan.schedule_files.items()
+        if not file.is_file()
+    ]
+    if missing:
+        raise PlanError("\n".join(missing))
+    return plan
 
 
 def read_plan(
@@ -160,6 +217,7 @@ def _checked(
             *_name_problems(
                 ((("forms", f), f) for f in model.forms), set(dictionary.forms), "is not a form"
             ),
+            *_instance_problems(model, dictionary, dates),
         )
     ]
     if problems:
@@ -175,27 +233,64 @@ def _checked(
         for r in model.rules
     )
     forms = {form: parse_logic(text) for form, text in model.forms.items()}
-    return Plan(model, rules, forms, folder)
+    instances = {
+        form: InstanceChoice(spec.take, spec.by, parse_logic(spec.when) if spec.when else None)
+        for form, spec in model.instances.items()
+    }
+    where = {
+        ".".join(location): _at(node, location, source)
+        for location in (
+            *(("instances", form) for form in model.instances),
+            *(("schedule", kind) for kind in SCHEDULE_FILES),
+        )
+    }
+    return Plan(model, rules, forms, folder, instances, where)
+
+
+def _instance_problems(
+    model: PlanModel, dictionary: DataDictionary, dates: set[str]
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """Each form of ``instances`` exists, ``by`` is a date field of it, ``when`` names fields."""
+    fields = {f.name for f in dictionary}
+    for form, spec in model.instances.items():
+        if form not in dictionary.forms:
+            forms = set(dictionary.forms)
+            yield ("instances", form), f"'{form}' is not a form{_close(form, forms)}"
+            continue
+        own = {f.name for f in dictionary.form_fields(form)}
+        if spec.by is not None and spec.by not in own:
+            yield (
+                ("instances", form, "by"),
+                f"'{spec.by}' is not a field of the form '{form}'{_close(spec.by, own)}",
+            )
+        elif spec.by is not None and spec.by not in dates:
+            yield ("instances", form, "by"), f"'{spec.by}' is not a date field"
+        if spec.when:
+            location = ("instances", form, "when")
+            yield from _logic_problems(location, spec.when, fields, "not a field of the dictionary")
 
 
 def _expression_problems(
     model: PlanModel, known: set[str]
 ) -> Iterator[tuple[tuple[Any, ...], str]]:
     for location, text in _expressions(model):
-        try:
-            logic = parse_logic(text)
-        except LogicError as error:
-            yield location, f"{error.reason} at character {error.position}"
-            continue
-        for reference in logic.references:
-            if reference.field not in known and not reference.field.endswith("_complete"):
-                yield (
-                    location,
-                    (
-                        f"[{reference.field}] is neither a field of the dictionary nor a derived "
-                        f"variable{_close(reference.field, known)}"
-                    ),
-                )
+        yield from _logic_problems(
+            location, text, known, "neither a field of the dictionary nor a derived variable"
+        )
+
+
+def _logic_problems(
+    location: tuple[Any, ...], text: str, known: set[str], what: str
+) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """An expression that does not parse, or each name in it that is not ``known``."""
+    try:
+        logic = parse_logic(text)
+    except LogicError as error:
+        yield location, f"{error.reason} at character {error.position}"
+        return
+    for reference in logic.references:
+        if reference.field not in known and not reference.field.endswith("_complete"):
+            yield location, f"[{reference.field}] is {what}{_close(reference.field, known)}"
 
 
 def _name_problems(

@@ -89,6 +89,33 @@ class Population(_Strict):
     flow: list[FlowStep] = []  # steps from the treated cohort: name, condition, its date field
 
 
+class ScheduleFiles(_Strict):
+    """The study's schedule as REDCap's CSVs, each a file name relative to the plan's folder.
+
+    ``events`` and ``arms`` (a longitudinal project), ``mapping`` (formEventMapping: forms per
+    event) and ``repeating`` (repeatingFormsEvents; a classic project's has the header
+    ``form_name,custom_form_label``).
+    """
+
+    events: str | None = None
+    arms: str | None = None
+    mapping: str | None = None
+    repeating: str | None = None
+
+
+class Instances(_Strict):
+    """Which instance of a repeating form gives the record's values for the rest of the plan.
+
+    ``latest``: the instance with the latest ``by`` date (ties: the highest instance number);
+    ``first``: the earliest. Only instances where ``when`` holds count. Without ``by``, instances
+    go by their number.
+    """
+
+    take: Literal["latest", "first"] = "latest"
+    by: str | None = None  # a date field of the form
+    when: str | None = None  # REDCap logic over the instance's values and the record's others
+
+
 _MISSING_CODE = re.compile(r"[0-9A-Za-z._\-]+")
 
 
@@ -126,6 +153,8 @@ class PlanModel(_Strict):
     study: str
     dictionary: str = "dictionary.csv"
     missing_codes: dict[str, str] = {}  # REDCap's project setting: code → label
+    schedule: ScheduleFiles | None = None  # events, arms, form mapping and repeats (REDCap CSVs)
+    instances: dict[str, Instances] = {}  # per repeating form, the instance the plan reads
     forms: dict[str, str] = {}
     population: Population = Population()
     derived: dict[str, Derived] = {}

@@ -16,6 +16,7 @@ from typing import Literal, Protocol
 
 from followup.study.dictionary import DataDictionary, Field
 from followup.study.logic import Logic
+from followup.study.record_view import InstanceChoice, RecordView, has_value, record_views
 from followup.study.schedule import CLASSIC, Schedule
 from followup.study.values import limit_of, read_value
 
@@ -68,6 +69,7 @@ def validate(
     form_logic: Mapping[str, Logic] | None = None,
     missing_codes: Collection[str] = (),
     schedule: Schedule = CLASSIC,
+    instances: Mapping[str, InstanceChoice] | None = None,
 ) -> list[Finding]:
     """Every finding, record by record in file order, fields in dictionary order.
 
@@ -78,12 +80,18 @@ def validate(
     ``@NOMISSING``.
 
     In a longitudinal or repeating study each row is checked for the forms it holds (see
-    ``row_forms``); a finding names the row's event and instance after the record.
+    ``row_forms``); a finding names the row's event and instance after the record. The rules
+    between fields are checked once per record, on its rows merged as the plan reads them
+    (followup.study.record_view; ``instances`` is the plan's choice of repeating instances), so
+    a rule sees the chosen follow-up visit beside the enrolment's values.
     """
     findings: list[Finding] = []
     records = list(records)
     repeating = _repeating_forms(records, schedule)
-    for record in records:
+    ruled = _rule_findings_by_row(
+        dictionary, records, rules, missing_codes, schedule, instances or {}
+    )
+    for index, record in enumerate(records):
         values = record.values
         forms = row_forms(dictionary, record, schedule, repeating)
         applicable = {
@@ -99,10 +107,7 @@ def validate(
                     findings.append(
                         Finding(name, record.access_group, field.name, rule, message, severity)
                     )
-        if _holds_base_row(record):
-            findings.extend(
-                _rule_findings(record, rules, _without_codes(dictionary, values, missing_codes))
-            )
+        findings.extend(ruled.get(index, ()))
     return findings
 
 
@@ -141,7 +146,7 @@ def _repeating_forms(records: list[RecordLike], schedule: Schedule) -> frozenset
 
 
 def _holds_base_row(row: RecordLike) -> bool:
-    """Rules between fields are checked on a record's rows that are not repeats."""
+    """Rules between fields are reported with a record's first row that is not a repeat."""
     return not getattr(row, "repeat_form", "") and getattr(row, "instance", None) is None
 
 
@@ -171,7 +176,7 @@ def _without_codes(
 def _field_findings(
     field: Field, values: Mapping[str, str], form_applies: bool, missing_codes: Collection[str]
 ) -> list[tuple[str, str, Severity]]:
-    present = _has_value(field, values)
+    present = has_value(field, values)
     shown = form_applies and field.branching.show(values)
     if not shown:
         if present:
@@ -208,13 +213,6 @@ def is_missing_code(field: Field, raw: str, missing_codes: Collection[str]) -> b
     )
 
 
-def _has_value(field: Field, values: Mapping[str, str]) -> bool:
-    """A checkbox has a value when an option is ticked; any other field when not blank."""
-    if field.field_type == "checkbox":
-        return any(values.get(c, "").strip() not in ("", "0") for c in field.export_columns)
-    return bool(values.get(field.name, "").strip())
-
-
 def _range(field: Field, value: object) -> list[tuple[str, str, Severity]]:
     low, high = limit_of(field, "min"), limit_of(field, "max")
     if value is None or (low is None and high is None):
@@ -238,8 +236,35 @@ def rule_fields(rule: Rule, dictionary: DataDictionary) -> tuple[str, ...]:
     )
 
 
+def _rule_findings_by_row(
+    dictionary: DataDictionary,
+    records: list[RecordLike],
+    rules: Sequence[Rule],
+    missing_codes: Collection[str],
+    schedule: Schedule,
+    instances: Mapping[str, InstanceChoice],
+) -> dict[int, list[Finding]]:
+    """Each record's rule findings on its merged view, keyed by the row they are listed after.
+
+    That is the record's first row that is not a repeat (its last row if all are).
+    """
+    if not rules:
+        return {}
+    views = record_views(records, dictionary, instances=instances, schedule=schedule)
+    rows: dict[str, int] = {}
+    for index, record in enumerate(records):
+        if record.record_id not in rows or not _holds_base_row(records[rows[record.record_id]]):
+            rows[record.record_id] = index
+    return {
+        rows[view.record_id]: _rule_findings(
+            view, rules, _without_codes(dictionary, view.values, missing_codes)
+        )
+        for view in views
+    }
+
+
 def _rule_findings(
-    record: RecordLike, rules: Sequence[Rule], values: Mapping[str, str]
+    record: RecordView, rules: Sequence[Rule], values: Mapping[str, str]
 ) -> list[Finding]:
     found = []
     for rule in rules:
