@@ -11,7 +11,7 @@ from django.test import Client
 
 from followup.capture.models import FormEntry, Hospital, Record, Role, Study
 from followup.capture.people import create_user
-from followup.capture.setup import create_study, load_records
+from followup.capture.setup import create_study, load_records, schedule_texts
 from followup.cli.demo import write_demo_records
 from followup.io import load_records as read_export
 from followup.study import load_dictionary
@@ -57,8 +57,10 @@ def post_data(record: Record, form: str, **changes: str) -> dict[str, str]:
 @pytest.fixture
 def site(db: None, demo_export: tuple[Path, Path, Path]) -> Site:
     dictionary_path, records_path, plan_path = demo_export
-    records = read_export(records_path, load_dictionary(dictionary_path))
-    study = create_study("MLL03 test", dictionary_path.read_text(), plan_path.read_text())
+    dictionary = load_dictionary(dictionary_path)
+    files = schedule_texts(plan_path, dictionary)
+    study = create_study("MLL03 test", dictionary_path.read_text(), plan_path.read_text(), files)
+    records = read_export(records_path, dictionary, schedule=study.schedule)
     chosen = [r for r in records if r.access_group in ("hospital_01", "hospital_02")]
     load_records(study, replace(records, records=tuple(chosen)), user="import")
     hospital_a, hospital_b = Hospital.objects.filter(study=study).order_by("code")[:2]

@@ -45,7 +45,7 @@ def test_the_status_dashboard_shows_each_forms_state(site: Site) -> None:
     FormEntry.objects.filter(record=record, form="followup").delete()
     FormEntry.objects.filter(record=record, form="enrollment").update(status=1)
     rows = progress(site.study, Record.objects.filter(pk=record.pk))
-    states = dict(rows[0].forms)
+    states = {cell.slot.form: cell.state for cell in rows[0].forms}
     assert states["followup"] == FormState.NOT_STARTED
     assert states["enrollment"] == FormState.UNVERIFIED
     relapsed = FormEntry.objects.get(record=record, form="enrollment").values["relapsed"] == "1"

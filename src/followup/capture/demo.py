@@ -11,7 +11,7 @@ from pathlib import Path
 
 from followup.capture.models import Hospital, Role, Study
 from followup.capture.people import create_user, demo_password
-from followup.capture.setup import create_study, load_records, set_translation
+from followup.capture.setup import create_study, load_records, schedule_texts, set_translation
 from followup.io import RecordSet
 
 DEMO_HOSPITALS = ("hospital_01", "hospital_02")
@@ -35,10 +35,12 @@ def is_demo(study: Study) -> bool:
 
 def create_demo(folder: Path, records: RecordSet) -> tuple[Study, list[DemoUser]]:
     """The study, its records, questionnaires left open at two hospitals, and its users."""
+    dictionary_text = (folder / "dictionary.csv").read_text(encoding="utf-8")
     study = create_study(
         f"JPLSG MLL03 relapse survey {DEMO_SUFFIX}",
-        (folder / "dictionary.csv").read_text(encoding="utf-8"),
+        dictionary_text,
         (folder / "plan.yaml").read_text(encoding="utf-8"),
+        schedule_texts(folder / "plan.yaml", records.dictionary),
     )
     open_forms = [
         (r.record_id, form)

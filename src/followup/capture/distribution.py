@@ -14,10 +14,10 @@ from followup.capture.translations import form_title
 def open_forms(hospital: Hospital) -> list[tuple[str, str]]:
     """The hospital's forms that apply and are not complete, as (record ID, form)."""
     return [
-        (row.record.record_id, form)
+        (row.record.record_id, cell.slot.form)
         for row in progress(hospital.study, hospital.records.all())
-        for form, state in row.forms
-        if state not in (FormState.NOT_NEEDED, FormState.COMPLETE)
+        for cell in row.forms
+        if cell.state not in (FormState.NOT_NEEDED, FormState.COMPLETE)
     ]
 
 

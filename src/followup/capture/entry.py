@@ -10,6 +10,7 @@ an audit entry in the same transaction as the change.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,20 +21,28 @@ from django.forms import BoundField
 from django.utils.translation import gettext as _
 
 from followup.capture.audit import Change, append
+from followup.capture.form_tags import Behaviour, behaviour, limit_messages
+from followup.capture.logic_context import form_context
 from followup.capture.models import DataQuery, FormEntry, FormStatus, Record, Study
+from followup.capture.piping import rendered
 from followup.capture.progress import form_applies
-from followup.capture.questionnaire import date_kind, form_columns, form_fields
+from followup.capture.questionnaire import date_kind, form_columns
 from followup.capture.translations import field_label, field_note, section_header
 from followup.study import Field
+from followup.study.calculations import compute
+from followup.study.logic_context import CLASSIC, LogicContext
 from followup.study.validation import Finding, rule_fields, validate
 
 
 @dataclass(frozen=True)
 class Question:
-    """One field as the page shows it: widget, words in the user's language, messages, queries."""
+    """One field as the page shows it: widget, words in the user's language, messages, queries.
+
+    ``label``, ``note`` and ``section`` are allow-listed HTML with pipes filled (piping.py).
+    """
 
     field: Field
-    bound: BoundField
+    bound: BoundField | None  # None for descriptive text, which has no answer
     missing: BoundField | None  # the missing-data code chooser, where the study has codes
     label: str
     note: str
@@ -41,6 +50,15 @@ class Question:
     branching: str  # JSON tree, '' when always shown
     messages: tuple[str, ...] = ()
     queries: tuple[DataQuery, ...] = ()
+    behaviour: Behaviour = dataclasses.field(default_factory=Behaviour)
+    calc: str = ""  # JSON tree of the formula of a computed field, '' otherwise
+
+    @property
+    def computed_kind(self) -> str:
+        """How the page writes a computed value: number, text or the date's validation."""
+        if self.field.calculation is not None:
+            return "number"
+        return self.field.validation if self.field.tag("@CALCDATE") else "text"
 
     @property
     def grouped(self) -> bool:
@@ -65,27 +83,39 @@ def questions(
     messages: Mapping[str, list[str]],
     queries: Sequence[DataQuery],
     language: str,
+    *,
+    values: Mapping[str, str] | None = None,
+    context: LogicContext = CLASSIC,
+    behaviours: Mapping[str, Behaviour] | None = None,
 ) -> list[Question]:
     """The form's fields, each with Django's widget and what belongs to it."""
     by_field = {name: list(texts) for name, texts in messages.items()}
     if bound.is_bound and not bound.is_valid():
         for name, errors in bound.errors.items():
             by_field.setdefault(name.removesuffix("__missing"), []).extend(str(e) for e in errors)
+    names = frozenset(f.name for f in study.dictionary)
+    shown = dict(values or {})
     result = []
-    for f in form_fields(study.dictionary, form):
-        tree = json.dumps(f.branching.tree()) if f.branching.text.strip() else ""
+    dictionary = study.dictionary
+    for f in dictionary.form_fields(form):
+        if f.name == dictionary.record_id:
+            continue
+        tree = json.dumps(f.branching.tree(context)) if f.branching.text.strip() else ""
         missing = f"{f.name}__missing"
+        computed = f.computed
         result.append(
             Question(
                 f,
-                bound[f.name],
+                bound[f.name] if f.holds_data else None,
                 bound[missing] if missing in bound.fields else None,
-                field_label(study, f, language),
-                field_note(study, f, language),
-                section_header(study, f, language),
+                rendered(field_label(study, f, language), shown, context, names),
+                rendered(field_note(study, f, language), shown, context, names),
+                rendered(section_header(study, f, language), shown, context, names),
                 tree,
                 tuple(by_field.get(f.name, ())),
                 tuple(q for q in queries if q.field == f.name),
+                (behaviours or {}).get(f.name, Behaviour()),
+                json.dumps(computed.tree(context)) if computed is not None else "",
             )
         )
     return result
@@ -174,6 +204,57 @@ def _rule_fields(study: Study) -> dict[str, tuple[str, ...]]:
     return {rule.name: rule_fields(rule, study.dictionary) for rule in (plan.rules if plan else ())}
 
 
+@dataclass(frozen=True)
+class Place:
+    """Which entry of a record a form page is: its event and instance."""
+
+    event: str = ""
+    instance: int = 1
+    repeats: bool = False
+
+
+def place_of(record: Record, form: str, event: str, instance: str) -> Place | None:
+    """The place a request names, or None if the study has no such event, form or instance.
+
+    An instance may be one saved or the next new one; a form that does not repeat has only 1.
+    """
+    schedule = record.study.schedule
+    if schedule.longitudinal:
+        event = event or next(
+            (e.name for e in schedule.events if schedule.form_in(e.name, form)), ""
+        )
+        if schedule.event(event) is None or not schedule.form_in(event, form):
+            return None
+    elif event:
+        return None
+    repeats = schedule.repeats_form(event, form) or schedule.repeats_event(event)
+    if not instance.isdigit() or len(instance) > 9:
+        return None
+    number = int(instance)
+    if (
+        number < 1
+        or (not repeats and number != 1)
+        or number > last_instance(record, event, form) + 1
+    ):
+        return None
+    return Place(event, number, repeats)
+
+
+def last_instance(record: Record, event: str, form: str) -> int:
+    """The highest instance saved of a form at an event (0 when none)."""
+    numbers = FormEntry.objects.filter(record=record, event=event, form=form).values_list(
+        "instance", flat=True
+    )
+    return max(numbers, default=0)
+
+
+def place_values(record: Record, form: str, place: Place) -> dict[str, str]:
+    """The record's values as a form at this place sees them (its instance in place)."""
+    if place.repeats:
+        return record.instance_values(place.event, form, place.instance)
+    return record.values()
+
+
 def save(
     record_pk: int,
     form: str,
@@ -183,8 +264,12 @@ def save(
     version: int,
     status: int,
     reason: str,
+    place: Place | None = None,
 ) -> SaveResult:
-    """Save the form if it may be saved, with an audit entry for every changed value."""
+    """Save the form if it may be saved, with an audit entry for every changed value.
+
+    ``place`` is the event and instance; by default the first event's, instance 1.
+    """
     if status not in FormStatus.values:
         raise SaveRefused(_("The form status must be Incomplete, Unverified or Complete."))
     with transaction.atomic():
@@ -195,31 +280,42 @@ def save(
             raise SaveRefused(
                 _("This record is locked by the data center: it cannot be changed until unlocked.")
             )
+        named = place or Place()
+        checked = place_of(record, form, named.event, str(named.instance))
+        if checked is None or (place is not None and checked != place):
+            raise SaveRefused(_("This form has no such event or instance for this record."))
+        place = checked
         columns = form_columns(record.study, form)
         values = {c: v for c, v in values.items() if c in columns}
-        stored = record.values()
+        stored = place_values(record, form, place)
         if not form_applies(record.study, form, {**stored, **values}):
             raise SaveRefused(
                 _("The study's plan does not ask this form for this patient: it cannot be saved.")
             )
         entry, _created = FormEntry.objects.select_for_update().get_or_create(
-            record=record, form=form
+            record=record, event=place.event, form=form, instance=place.instance
         )
         if entry.version != version:
             raise SaveRefused(
                 _("Somebody else saved this form after you opened it."), conflict=entry
             )
         values = without_hidden(record, form, stored, values)
+        context = form_context(
+            record, form, place.event, place.instance if place.repeats else None, user=user
+        )
+        own = record.study.dictionary.form_fields(form)
+        values |= compute(record.study.dictionary, {**stored, **values}, context, tuple(own))
         blocking, missing = check(
             record, form, {**stored, **values, f"{form}_complete": str(status)}
         )
+        blocking += _limit_findings(record, own, {**stored, **values}, context)
         if blocking:
             raise SaveRefused(
                 _("Nothing was saved: please correct the fields marked below."), findings=blocking
             )
         if missing and status == FormStatus.COMPLETE:
             status = FormStatus.INCOMPLETE  # REDCap: required fields block 'Complete' only
-        changes = _changes(record, form, entry, values, status, reason)
+        changes = _changes(record, form, entry, values, status, reason, place)
         if changes and entry.status == FormStatus.COMPLETE and not reason.strip():
             raise SaveRefused(_("This form is marked complete: give a reason for the change."))
         if changes:
@@ -232,9 +328,27 @@ def save(
         return SaveResult(len(changes), status, [f.field for f in missing])
 
 
+def _limit_findings(
+    record: Record, fields: Sequence[Field], values: Mapping[str, str], context: LogicContext
+) -> list[Finding]:
+    """The action tags' limits a save breaks (@CHARLIMIT, @MAXCHECKED, …), each at its field."""
+    return [
+        Finding(record.record_id, record.hospital.code, f.name, "action_tag", message, "error")
+        for f in fields
+        for message in limit_messages(f, behaviour(f, values, context), values)
+    ]
+
+
 def _changes(
-    record: Record, form: str, entry: FormEntry, values: dict[str, str], status: int, reason: str
+    record: Record,
+    form: str,
+    entry: FormEntry,
+    values: dict[str, str],
+    status: int,
+    reason: str,
+    place: Place,
 ) -> list[Change]:
+    instance = place.instance if place.repeats else None
     changes = [
         Change(
             record.record_id,
@@ -244,6 +358,8 @@ def _changes(
             old,
             new,
             reason,
+            place.event,
+            instance,
         )
         for column in sorted(set(entry.values) | set(values))
         if column in values and (old := entry.values.get(column, "")) != (new := values[column])
@@ -258,6 +374,8 @@ def _changes(
                 str(entry.status),
                 str(status),
                 reason,
+                place.event,
+                instance,
             )
         )
     return changes

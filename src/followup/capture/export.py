@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from followup.capture.models import Record, Study
+from followup.capture.setup import UNASSIGNED
 from followup.io import records_csv
 
 Key = tuple[str, str, int | None]
@@ -48,7 +49,9 @@ def export_rows(study: Study, records: Iterable[Record]) -> Iterator[dict[str, s
                 "redcap_event_name": event,
                 "redcap_repeat_instrument": form,
                 "redcap_repeat_instance": "" if instance is None else str(instance),
-                "redcap_data_access_group": record.hospital.code,
+                "redcap_data_access_group": ""
+                if record.hospital.code == UNASSIGNED
+                else record.hospital.code,
             }
 
 

@@ -14,7 +14,8 @@ from enum import StrEnum
 
 from django.db.models import Prefetch, QuerySet
 
-from followup.capture.models import DataQuery, FormStatus, Hospital, Record, Study
+from followup.capture.models import DataQuery, FormEntry, FormStatus, Hospital, Record, Study
+from followup.capture.translations import form_title
 
 
 class FormState(StrEnum):
@@ -42,26 +43,74 @@ def form_applies(study: Study, form: str, values: Mapping[str, str]) -> bool:
 
 
 @dataclass(frozen=True)
+class Slot:
+    """A column of the status dashboard: a form, at an event in a longitudinal study."""
+
+    event: str
+    form: str
+    repeats: bool
+
+    def query(self, instance: int | None = None) -> str:
+        """The form page's query string for this slot (and an instance of it)."""
+        parts = [f"event={self.event}"] if self.event else []
+        parts += [f"instance={instance}"] if instance else []
+        return "?" + "&".join(parts) if parts else ""
+
+
+def slots(study: Study) -> list[Slot]:
+    """Each form of each event the schedule collects it at (each form, in a classic study)."""
+    schedule = study.schedule
+    events = [e.name for e in schedule.events] or [""]
+    return [
+        Slot(event, form, schedule.repeats_form(event, form) or schedule.repeats_event(event))
+        for event in events
+        for form in study.dictionary.forms
+        if schedule.form_in(event, form)
+    ]
+
+
+def slot_title(study: Study, slot: Slot, language: str) -> str:
+    """A column's heading: the form's title, after its event's label in a longitudinal study."""
+    title = form_title(study, slot.form, language)
+    event = study.schedule.event(slot.event)
+    return f"{event.label}: {title}" if event is not None else title
+
+
+@dataclass(frozen=True)
+class SlotState:
+    """One cell: the slot, its state (the latest instance's, for a repeating form), instances."""
+
+    slot: Slot
+    state: FormState
+    instances: int
+
+    @property
+    def link(self) -> str:
+        """The query that opens the cell's form: its latest instance when it repeats."""
+        return self.slot.query(self.instances or None if self.slot.repeats else None)
+
+
+@dataclass(frozen=True)
 class RecordProgress:
     """One row of the status dashboard."""
 
     record: Record
-    forms: tuple[tuple[str, FormState], ...]
+    forms: tuple[SlotState, ...]
     open_queries: int
 
     @property
     def due(self) -> int:
         """Forms that apply to this record."""
-        return sum(state != FormState.NOT_NEEDED for _, state in self.forms)
+        return sum(cell.state != FormState.NOT_NEEDED for cell in self.forms)
 
     @property
     def complete(self) -> int:
         """Forms that apply and are complete."""
-        return sum(state == FormState.COMPLETE for _, state in self.forms)
+        return sum(cell.state == FormState.COMPLETE for cell in self.forms)
 
     def has(self, state: str) -> bool:
         """Any form in this state (the dashboard's status filter)."""
-        return any(s == state for _, s in self.forms)
+        return any(cell.state == state for cell in self.forms)
 
 
 def with_progress(records: QuerySet[Record]) -> QuerySet[Record]:
@@ -74,18 +123,22 @@ def with_progress(records: QuerySet[Record]) -> QuerySet[Record]:
 
 def record_progress(study: Study, record: Record) -> RecordProgress:
     """Each form's state for one record (fetched ``with_progress``)."""
-    entries = {e.form: e for e in record.forms.all()}
+    latest: dict[tuple[str, str], FormEntry] = {}
+    counts: dict[tuple[str, str], int] = {}
+    for e in sorted(record.forms.all(), key=lambda e: e.instance):
+        latest[(e.event, e.form)] = e
+        counts[(e.event, e.form)] = counts.get((e.event, e.form), 0) + 1
     values = record.values()  # from the same prefetched forms
     states = []
-    for form in study.dictionary.forms:
-        entry = entries.get(form)
-        if not form_applies(study, form, values):
+    for slot in slots(study):
+        entry = latest.get((slot.event, slot.form))
+        if not form_applies(study, slot.form, values):
             state = FormState.NOT_NEEDED
         elif entry is None or (not entry.values and entry.version == 0):
             state = FormState.NOT_STARTED
         else:
             state = _BY_STATUS.get(FormStatus(entry.status), FormState.INCOMPLETE)
-        states.append((form, state))
+        states.append(SlotState(slot, state, counts.get((slot.event, slot.form), 0)))
     open_queries = record.open_query_list  # type: ignore[attr-defined]  # with_progress's Prefetch
     return RecordProgress(record, tuple(states), len(open_queries))
 

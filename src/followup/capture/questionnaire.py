@@ -18,6 +18,7 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from followup.capture.form_tags import Behaviour
 from followup.capture.models import Study
 from followup.capture.translations import choices, field_label
 from followup.study import DataDictionary, Field
@@ -44,10 +45,30 @@ def date_kind(field: Field) -> str | None:
     return None
 
 
-def _form_field(study: Study, field: Field, language: str) -> forms.Field:
-    """The Django field and widget a dictionary field needs."""
+def _form_field(
+    study: Study, field: Field, language: str, how: Behaviour, stored: Mapping[str, str]
+) -> forms.Field:
+    """The Django field and widget a dictionary field needs (its action tags applied)."""
+    made = _widget_field(study, field, language, how, stored)
+    attrs = made.widget.attrs
+    if how.placeholder:
+        attrs["placeholder"] = how.placeholder
+    if how.char_limit is not None and isinstance(made, forms.CharField):
+        attrs["maxlength"] = str(how.char_limit)
+    if how.computed:
+        attrs["readonly"] = "readonly"
+    return made
+
+
+def _widget_field(
+    study: Study, field: Field, language: str, how: Behaviour, stored: Mapping[str, str]
+) -> forms.Field:
     label = field_label(study, field, language)
-    options = choices(study, field, language)
+    options = [
+        (code, text)
+        for code, text in choices(study, field, language)
+        if how.shown_choice(code, _is_answer(field, code, stored))
+    ]
     if field.field_type in ("radio", "yesno", "truefalse"):
         return forms.ChoiceField(
             label=label, choices=options, widget=forms.RadioSelect, required=False
@@ -85,6 +106,12 @@ def _form_field(study: Study, field: Field, language: str) -> forms.Field:
     return forms.CharField(
         label=label, required=False, max_length=MAX_TEXT, widget=forms.TextInput(attrs=attrs)
     )
+
+
+def _is_answer(field: Field, code: str, stored: Mapping[str, str]) -> bool:
+    if field.field_type == "checkbox":
+        return stored.get(checkbox_column(field.name, code)) == "1"
+    return stored.get(field.name) == code
 
 
 def form_fields(dictionary: DataDictionary, form: str) -> list[Field]:
@@ -134,14 +161,23 @@ def questionnaire(
     data: Any = None,
     readonly: bool = False,
     language: str = "en",
+    behaviours: Mapping[str, Behaviour] | None = None,
 ) -> forms.Form:
-    """The bound (``data``) or unbound form, its initial values the stored raw ones."""
+    """The bound (``data``) or unbound form, its initial values the stored raw ones.
+
+    A read-only or computed field is disabled: what is posted for it is ignored, its value is
+    the one given here (Django keeps a disabled field's initial value).
+    """
     plan = study.plan
     codes = dict(plan.missing_codes) if plan else {}
     fields: dict[str, forms.Field] = {}
     initial: dict[str, Any] = {}
+    locked: set[str] = set()
     for f in form_fields(study.dictionary, form):
-        fields[f.name] = _form_field(study, f, language)
+        how = (behaviours or {}).get(f.name, Behaviour())
+        fields[f.name] = _form_field(study, f, language, how, values)
+        if how.readonly or how.computed:
+            locked.add(f.name)
         stored = values.get(f.name, "")
         if f.field_type == "checkbox":
             initial[f.name] = [
@@ -160,8 +196,8 @@ def questionnaire(
             initial[f"{f.name}__missing"] = stored if stored in codes else ""
     form_class = type("Questionnaire", (_Questionnaire,), fields)
     bound = form_class(data=data, initial=initial, auto_id="f-%s")
-    for django_field in bound.fields.values():
-        django_field.disabled = readonly
+    for name, django_field in bound.fields.items():
+        django_field.disabled = readonly or name.removesuffix("__missing") in locked
     return bound
 
 

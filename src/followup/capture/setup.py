@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
-from pathlib import PurePath
+from collections.abc import Iterable, Mapping
+from pathlib import Path, PurePath
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -18,21 +18,44 @@ from followup.capture.audit import Change, append
 from followup.capture.models import DictionaryTranslation, FormEntry, Hospital, Record, Study
 from followup.io import RecordSet
 from followup.io.records import Record as ImportedRow
-from followup.study import read_dictionary
-from followup.study.plan import read_plan
+from followup.study import DataDictionary, read_dictionary
+from followup.study.plan import load_plan, read_plan
+from followup.study.schedule import read_schedule
 from followup.study.translation import read_translation
 from followup.study.values import read_status
 
 
-def create_study(name: str, dictionary_csv: str, plan_yaml: str = "") -> Study:
-    """A study from its files; both are checked before anything is stored."""
+def create_study(
+    name: str,
+    dictionary_csv: str,
+    plan_yaml: str = "",
+    schedule_files: Mapping[str, str] | None = None,
+) -> Study:
+    """A study from its files; all are checked before anything is stored.
+
+    ``schedule_files`` holds the texts of REDCap's events, arms, mapping and repeating CSVs.
+    """
     dictionary = read_dictionary(dictionary_csv, source="data dictionary")
     if plan_yaml:
         read_plan(plan_yaml, dictionary, source="analysis plan")
-    return Study.objects.create(name=name, dictionary_csv=dictionary_csv, plan_yaml=plan_yaml)
+    files = dict(schedule_files or {})
+    read_schedule(files, source="schedule")
+    return Study.objects.create(
+        name=name, dictionary_csv=dictionary_csv, plan_yaml=plan_yaml, schedule_files=files
+    )
+
+
+def schedule_texts(plan_path: Path, dictionary: DataDictionary) -> dict[str, str]:
+    """The texts of the schedule files a plan on disk names (REDCap's CSVs), by kind."""
+    plan = load_plan(plan_path, dictionary)
+    return {
+        kind: Path(path).read_text(encoding="utf-8-sig")
+        for kind, path in plan.schedule_files.items()
+    }
 
 
 _GROUP = re.compile(r"[A-Za-z0-9_-]{1,64}")
+UNASSIGNED = "unassigned"  # the hospital of records imported without a data access group
 
 
 class SetupError(ValueError):
@@ -240,7 +263,7 @@ def load_records(
                 % {"file": source, "rows": rows}
             )
         for record_id, lines in records.rows_of().items():
-            code = next((r.access_group for r in lines if r.access_group), "") or "unassigned"
+            code = next((r.access_group for r in lines if r.access_group), "") or UNASSIGNED
             hospital, _new = Hospital.objects.get_or_create(
                 study=study, code=code, defaults={"name": code.replace("_", " ").title()}
             )
@@ -253,4 +276,4 @@ def load_records(
                 user,
                 changes or [Change(record.record_id, "", "", "create", "", "", "record created")],
             )
-    return len(records)
+    return len(records.record_ids())

@@ -11,6 +11,7 @@ from types import ModuleType
 from followup.cli.studies import study_folder
 from followup.io import write_records
 from followup.study import load_dictionary
+from followup.study.plan import load_plan
 
 
 def load_generator(folder: Path) -> ModuleType:
@@ -30,8 +31,12 @@ def write_demo_records(out: Path, study: str = "mll03") -> tuple[Path, Path, Pat
     """Write the synthetic cohort as a REDCap raw export; return dictionary, records, plan."""
     folder = study_folder(study)
     dictionary = load_dictionary(folder / "dictionary.csv")
+    schedule = load_plan(folder / "plan.yaml", dictionary).load_schedule()
     records = write_records(
-        out / f"{study}_records.csv", dictionary, load_generator(folder).generate()
+        out / f"{study}_records.csv",
+        dictionary,
+        load_generator(folder).generate(),
+        schedule=schedule,
     )
     return folder / "dictionary.csv", records, folder / "plan.yaml"
 

@@ -140,9 +140,12 @@ def _create_demo(data_dir: Path) -> list:  # type: ignore[type-arg]
     from followup.cli.studies import study_folder
     from followup.io import load_records
     from followup.study import load_dictionary
+    from followup.study.plan import load_plan
 
-    dictionary_path, records_path, _ = write_demo_records(data_dir)
-    records = load_records(records_path, load_dictionary(dictionary_path))
+    dictionary_path, records_path, plan_path = write_demo_records(data_dir)
+    dictionary = load_dictionary(dictionary_path)
+    schedule = load_plan(plan_path, dictionary).load_schedule()
+    records = load_records(records_path, dictionary, schedule=schedule)
     _, users = create_demo(study_folder("mll03"), records)
     return users
 
@@ -180,8 +183,9 @@ def setup_command(
         _django(data_dir)
         _migrate()
         from followup.capture.models import Study
-        from followup.capture.setup import create_study, load_records
+        from followup.capture.setup import create_study, load_records, schedule_texts
         from followup.io import load_records as read_export
+        from followup.study import load_dictionary
 
         if Study.objects.exists():
             click.echo(
@@ -189,11 +193,11 @@ def setup_command(
             )
             return BAD_INPUT
         plan = plan_path.read_text(encoding="utf-8") if plan_path else ""
-        study = create_study(name, dictionary_path.read_text(encoding="utf-8-sig"), plan)
+        files = schedule_texts(plan_path, load_dictionary(dictionary_path)) if plan_path else {}
+        study = create_study(name, dictionary_path.read_text(encoding="utf-8-sig"), plan, files)
         if records_path is not None:
-            count = load_records(
-                study, read_export(records_path, study.dictionary), user="followup setup"
-            )
+            export = read_export(records_path, study.dictionary, schedule=study.schedule)
+            count = load_records(study, export, user="followup setup")
             click.echo(f"{count} records loaded into {study.hospitals.count()} hospitals", err=True)
         click.echo(f"study created: {name}")
         return DONE

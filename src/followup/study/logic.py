@@ -84,6 +84,8 @@ class _Field:
             return "1" if option_on != (reference.modifier == "unchecked") else "0"
         if reference.modifier == "label":
             return context.choice_labels.get(reference.field, {}).get(value, value)
+        if reference.field in context.comma_decimals:  # REDCap computes with a decimal point
+            return value.replace(",", ".", 1)
         return value
 
 
@@ -213,7 +215,8 @@ class Logic:
         ["lit", value] · ["field", column, is_checkbox_option] · ["neg", node] ·
         ["op", comparison or "^", left, right] · ["and" | "or", [operands]] ·
         ["chain", first, [[operator, operand]…]] · ["call", name, [arguments]] ·
-        ["label", column, {code: label}] · ["checks", [[code, column]…], modifier, {code: label}]
+        ["label", column, {code: label}] · ["checks", [[code, column]…], modifier, {code: label}] ·
+        ["comma", column] (a number typed with a decimal comma, read with a point)
 
         What cannot change while a form is open (smart variables, other events and instances) is
         sent as its value, read through ``context``.
@@ -253,6 +256,8 @@ def _field_tree(node: _Field, context: LogicContext) -> list[Any]:
         return ["field", reference.column, True, reference.modifier == "unchecked"]
     if reference.modifier == "label":
         return ["label", reference.column, labels]
+    if reference.field in context.comma_decimals:
+        return ["comma", reference.column]
     return ["field", reference.column, False]
 
 

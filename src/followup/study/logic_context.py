@@ -43,6 +43,7 @@ class LogicContext:
     missing_codes: frozenset[str] = frozenset()
     choice_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # field→code→label
     checkboxes: Mapping[str, Sequence[str]] = field(default_factory=dict)  # field → option codes
+    comma_decimals: frozenset[str] = frozenset()  # fields whose numbers have a decimal comma
     lookup: Lookup | None = None
     instances: Instances | None = None
     now: dt.datetime | None = None  # fixed 'now' (tests, reproducible re-runs); None: the clock

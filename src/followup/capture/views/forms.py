@@ -8,6 +8,7 @@ A form the plan says does not apply to this patient cannot be saved.
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from django.contrib import messages
@@ -20,15 +21,27 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from followup.capture import access
-from followup.capture.entry import SaveRefused, check, questions, save
+from followup.capture.entry import (
+    Place,
+    SaveRefused,
+    check,
+    place_of,
+    place_values,
+    questions,
+    save,
+)
+from followup.capture.form_tags import Behaviour, behaviour, prefilled
 from followup.capture.history import field_history
 from followup.capture.locking import MEANING
+from followup.capture.logic_context import form_context
 from followup.capture.messages import messages_by_field, shown_value
 from followup.capture.models import FormEntry, FormStatus, Record
+from followup.capture.piping import piped_text
 from followup.capture.posted import posted_choice, posted_int, posted_text
 from followup.capture.progress import form_applies
-from followup.capture.questionnaire import form_columns, questionnaire, raw_values
+from followup.capture.questionnaire import form_columns, form_fields, questionnaire, raw_values
 from followup.capture.translations import field_label, form_title
+from followup.study.logic_context import LogicContext
 
 STATUSES = tuple(int(s) for s in FormStatus.values)
 
@@ -40,17 +53,61 @@ def _record_and_form(request: HttpRequest, record_id: str, form: str) -> Record:
     return record
 
 
+def _place(request: HttpRequest, record: Record, form: str) -> Place:
+    """The event and instance the page's address names (checked: nothing else is possible)."""
+    event = request.GET.get("event", "")
+    instance = request.GET.get("instance", "1")
+    place = place_of(record, form, event, instance)
+    if place is None:
+        raise Http404("no such event or instance")
+    return place
+
+
+def _query(place: Place, instance: int | None = None) -> str:
+    """The query string naming a place (another instance of it, when given)."""
+    parts = [f"event={place.event}"] if place.event else []
+    number = instance if instance is not None else place.instance
+    parts += [f"instance={number}"] if place.repeats else []
+    return "?" + "&".join(parts) if parts else ""
+
+
+def _form_url(record: Record, form: str, place: Place, instance: int | None = None) -> str:
+    """The address of the form at a place (another instance of it, when given)."""
+    return reverse("form", args=[record.record_id, form]) + _query(place, instance)
+
+
+def _instances(record: Record, form: str, place: Place) -> list[int]:
+    return sorted(
+        FormEntry.objects.filter(record=record, event=place.event, form=form).values_list(
+            "instance", flat=True
+        )
+    )
+
+
 @login_required
 def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
     """GET shows the form; POST saves it, or shows it again with every choice kept."""
     record = _record_and_form(request, record_id, form)
-    entry = FormEntry.objects.filter(record=record, form=form).first()
+    place = _place(request, record, form)
+    entry = FormEntry.objects.filter(
+        record=record, event=place.event, form=form, instance=place.instance
+    ).first()
     stored = dict(entry.values) if entry else {}
     editable = access.can_edit(request.user) and not record.locked
     language = get_language()
+    saved = _instances(record, form, place)
+    event = record.study.schedule.event(place.event)
     context: dict[str, Any] = {
         "record": record,
         "form": form,
+        "place": place,
+        "event_label": event.label if event else "",
+        "instances": [(n, _form_url(record, form, place, n)) for n in saved]
+        if place.repeats
+        else [],
+        "new_instance": _form_url(record, form, place, max(saved, default=0) + 1)
+        if place.repeats and place.instance in saved
+        else "",
         "title": form_title(record.study, form, language),
         "editable": editable,
         "version": entry.version if entry else 0,
@@ -59,6 +116,8 @@ def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
         "statuses": [(code, str(label)) for code, label in FormStatus.choices],
         "esign_meaning": MEANING,
     }
+    logic, behaviours, opened = _tags(request, record, form, place, stored, entry is not None)
+    context |= {"logic": logic, "behaviours": behaviours, "opened": opened}
     if request.method == "POST":
         if not editable:
             raise PermissionDenied(
@@ -66,15 +125,53 @@ def form_page(request: HttpRequest, record_id: str, form: str) -> HttpResponse:
                 if record.locked
                 else _("Your role cannot change records.")
             )
-        return _save(request, record, form, stored, context, language)
-    bound = questionnaire(record.study, form, stored, readonly=not editable, language=language)
-    return _form_response(request, record, form, bound, stored, [], context, 200)
+        return _save(request, record, form, place, stored, context, language)
+    shown = {**stored, **opened} if editable else stored
+    bound = questionnaire(
+        record.study,
+        form,
+        shown,
+        readonly=not editable,
+        language=language,
+        behaviours=behaviours,
+    )
+    return _form_response(request, record, form, bound, shown, [], context, 200)
+
+
+def _tags(
+    request: HttpRequest,
+    record: Record,
+    form: str,
+    place: Place,
+    stored: dict[str, str],
+    saved: bool,
+) -> tuple[LogicContext, dict[str, Behaviour], dict[str, str]]:
+    """The form's logic context, its fields' behaviours, and what the tags fill in on opening."""
+    user = request.user.get_username()
+    logic = form_context(
+        record, form, place.event, place.instance if place.repeats else None, user=user
+    )
+    merged = place_values(record, form, place)
+    fields = form_fields(record.study.dictionary, form)
+    behaviours = {f.name: behaviour(f, merged, logic) for f in fields}
+    names = frozenset(f.name for f in record.study.dictionary)
+    opened = prefilled(
+        fields,
+        behaviours,
+        stored,
+        lambda text: piped_text(text, merged, logic, names),
+        saved=saved,
+        user=user,
+        now=datetime.now(),
+    )
+    return logic, behaviours, opened
 
 
 def _save(
     request: HttpRequest,
     record: Record,
     form: str,
+    place: Place,
     stored: dict[str, str],
     context: dict[str, Any],
     language: str,
@@ -84,7 +181,14 @@ def _save(
     reason = posted_text(request, "reason")
     then = posted_choice(request, "then", {"", "stay", "next"}) if "then" in request.POST else ""
     context |= {"status": status, "reason": reason, "version": version}
-    bound = questionnaire(record.study, form, stored, data=request.POST, language=language)
+    bound = questionnaire(
+        record.study,
+        form,
+        {**stored, **context["opened"]},  # a read-only field saves what the page showed it
+        data=request.POST,
+        language=language,
+        behaviours=context["behaviours"],
+    )
     if not bound.is_valid():  # a choice that is not one, a value and a missing code at once
         context["error"] = _("Nothing was saved: please correct the fields marked below.")
         return _form_response(request, record, form, bound, stored, [], context, 400)
@@ -98,6 +202,7 @@ def _save(
             version=version,
             status=status,
             reason=reason,
+            place=place,
         )
     except SaveRefused as refused:
         context["error"] = refused.message
@@ -113,7 +218,7 @@ def _save(
         if following:
             return redirect("form", record_id=record.record_id, form=following)
         return redirect("records")
-    return redirect("form", record_id=record.record_id, form=form)
+    return redirect(_form_url(record, form, place))
 
 
 def _next_form(record: Record, form: str, values: dict[str, str]) -> str | None:
@@ -136,16 +241,28 @@ def _form_response(
     """The page: widgets, messages beside their fields, what is still required, the queries."""
     language = get_language()
     study = record.study
-    stored = record.values()
+    place = context["place"]
+    stored = place_values(record, form, place)
     merged = {**stored, **values}
     by_field = messages_by_field(study, form, findings, merged, language)
     queries = list(record.queries.filter(form=form).prefetch_related("messages").order_by("pk"))
-    fields = questions(study, form, bound, by_field, queries, language)
+    fields = questions(
+        study,
+        form,
+        bound,
+        by_field,
+        queries,
+        language,
+        values=merged,
+        context=context["logic"],
+        behaviours=context["behaviours"],
+    )
     _, missing = check(record, form, merged)
     dictionary = study.dictionary
     context |= {
         "questions": fields,
         "context_values": {k: v for k, v in stored.items() if k not in values},
+        "logic_env": {"missingCodes": sorted(study.plan.missing_codes) if study.plan else []},
         "missing": [
             (f.field, field_label(study, dictionary.field(f.field), language))
             for f in missing
@@ -188,7 +305,8 @@ def _conflict(
         "saved_version": theirs.version,
         "saved_by": theirs.updated_by,
         "saved_at": theirs.updated,
-        "action": reverse("resolve_conflict", args=[record.record_id, form]),
+        "action": reverse("resolve_conflict", args=[record.record_id, form])
+        + _query(context["place"]),
     }
     return render(request, "capture/conflict.html", context, status=409)
 
@@ -212,6 +330,7 @@ def resolve_conflict(request: HttpRequest, record_id: str, form: str) -> HttpRes
     record = _record_and_form(request, record_id, form)
     if not access.can_edit(request.user) or record.locked:
         raise PermissionDenied(_("You cannot change this record."))
+    place = _place(request, record, form)
     study = record.study
     columns = form_columns(study, form)
     try:
@@ -223,7 +342,9 @@ def resolve_conflict(request: HttpRequest, record_id: str, form: str) -> HttpRes
         for k, v in mine.items()
     ):
         raise BadRequest(_("The form's values were changed in the browser."))
-    entry = FormEntry.objects.filter(record=record, form=form).first()
+    entry = FormEntry.objects.filter(
+        record=record, event=place.event, form=form, instance=place.instance
+    ).first()
     values = dict(entry.values) if entry else {}
     for f in study.dictionary.form_fields(form):
         if f"keep-{f.name}" in request.POST:
@@ -241,12 +362,13 @@ def resolve_conflict(request: HttpRequest, record_id: str, form: str) -> HttpRes
             version=version,
             status=status,
             reason=posted_text(request, "reason"),
+            place=place,
         )
     except SaveRefused as refused:
         messages.error(request, refused.message)
-        return redirect("form", record_id=record.record_id, form=form)
+        return redirect(_form_url(record, form, place))
     messages.success(request, _("Saved, with the values you chose."))
-    return redirect("form", record_id=record.record_id, form=form)
+    return redirect(_form_url(record, form, place))
 
 
 @login_required

@@ -16,8 +16,7 @@ from followup.capture import access
 from followup.capture.distribution import remind
 from followup.capture.models import Hospital, Role
 from followup.capture.people import base_url
-from followup.capture.progress import FormState, hospital_progress, progress
-from followup.capture.translations import form_title
+from followup.capture.progress import FormState, hospital_progress, progress, slot_title, slots
 
 PAGE_SIZE = 50
 FILTERS = {
@@ -59,7 +58,7 @@ def records(request: HttpRequest) -> HttpResponse:
     language = get_language()
     context = {
         "page": page,
-        "forms": [(f, form_title(study, f, language)) for f in study.dictionary.forms],
+        "forms": [(slot, slot_title(study, slot, language)) for slot in slots(study)],
         "hospitals": hospitals,
         "hospital": hospital,
         "search": search,

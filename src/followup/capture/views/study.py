@@ -122,9 +122,7 @@ def _problem_lines(error: Exception) -> list[str]:
             )
         ]
     if isinstance(error, csv.Error):
-        return [
-            _("The file cannot be read as CSV: %(error)s.") % {"error": error}
-        ]
+        return [_("The file cannot be read as CSV: %(error)s.") % {"error": error}]
     return str(error).splitlines()
 
 

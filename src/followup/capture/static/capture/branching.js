@@ -213,6 +213,10 @@
         const ticked = v === "1";
         return (node[3] ? !ticked : ticked) ? "1" : "0";
       }
+      case "comma": {
+        const v = values[node[1]] === undefined ? "" : values[node[1]];
+        return v.replace(",", ".");
+      }
       case "label": {
         const v = values[node[1]] === undefined ? "" : values[node[1]];
         return Object.prototype.hasOwnProperty.call(node[2], v) ? node[2][v] : v;
@@ -247,7 +251,29 @@
   function show(tree, values, env) {
     try { return truthy(evaluate(tree, values, env)); } catch (e) { return true; } // the server decides
   }
-  global.FollowupLogic = { evaluate, show, truthy };
+  // As followup.study.calculations.number_text: 15 significant digits, Python's %g layout.
+  function numberText(v) {
+    const n = asNumber(v);
+    if (n === null) return "";
+    if (n === 0) return "0";
+    const [mantissa, exponentText] = n.toExponential(14).split("e");
+    const exponent = Number(exponentText);
+    if (exponent < -4 || exponent >= 15) {
+      const digits = mantissa.includes(".") ? mantissa.replace(/0+$/, "").replace(/\.$/, "") : mantissa;
+      return digits + "e" + (exponent < 0 ? "-" : "+") + String(Math.abs(exponent)).padStart(2, "0");
+    }
+    return String(Number(n.toPrecision(15)));
+  }
+  // As calculations.stored_form: what a computed field holds, by its kind.
+  function storedForm(kind, value) {
+    if (kind === "number") return numberText(value);
+    const text = asText(value);
+    if (kind === "text" || !text) return text;
+    if (kind.startsWith("datetime_seconds")) return text.length === 10 ? text + " 00:00:00" : text.length === 16 ? text + ":00" : text.slice(0, 19);
+    if (kind.startsWith("datetime")) return text.length === 10 ? text + " 00:00" : text.slice(0, 16);
+    return text.slice(0, 10);
+  }
+  global.FollowupLogic = { evaluate, show, truthy, numberText, storedForm, asText };
 })(typeof window !== "undefined" ? window : globalThis);
 
 // The form page: read every input, show or hide each field as its branching says.
@@ -270,21 +296,58 @@
     });
     return values;
   }
-  function apply(form, context) {
+  function compute(form, values, env) {  // computed fields, twice so one may read another
+    for (let pass = 0; pass < 2; pass++) {
+      form.querySelectorAll("[data-calc]").forEach((box) => {
+        let value = "";
+        try { value = FollowupLogic.evaluate(JSON.parse(box.dataset.calc), values, env); } catch (e) { value = ""; }
+        const text = FollowupLogic.storedForm(box.dataset.kind, value);
+        values[box.dataset.column] = text;
+        const input = box.querySelector("input, textarea");
+        if (input) input.value = text;
+      });
+    }
+  }
+  function pipe(form, values, env) {
+    document.querySelectorAll(".pipe[data-pipe]").forEach((span) => {
+      let value = "";
+      try { value = FollowupLogic.asText(FollowupLogic.evaluate(JSON.parse(span.dataset.pipe), values, env)); } catch (e) { return; }
+      span.textContent = value === "" ? "______" : value;
+    });
+  }
+  function apply(form, context, env) {
     const values = currentValues(form, context);
     const readonly = form.dataset.readonly === "1";
+    compute(form, values, env);
     form.querySelectorAll("[data-branching]").forEach((box) => {
-      const visible = FollowupLogic.show(JSON.parse(box.dataset.branching), values);
-      box.hidden = !visible;
-      box.querySelectorAll("input, select, textarea").forEach((i) => { i.disabled = !visible || readonly; });
+      const visible = FollowupLogic.show(JSON.parse(box.dataset.branching), values, env);
+      box.hidden = !visible || box.dataset.tagHidden === "1";
+      box.querySelectorAll("input, select, textarea").forEach((i) => {
+        i.disabled = !visible || readonly || i.dataset.locked === "1";
+      });
+    });
+    pipe(form, values, env);
+  }
+  function exclusive(event) {  // @NONEOFTHEABOVE: that option, or the others, not both
+    const input = event.target;
+    const box = input.closest && input.closest("[data-exclusive]");
+    if (!box || input.type !== "checkbox" || !input.checked) return;
+    const only = box.dataset.exclusive.split(",");
+    const mine = only.includes(input.value);
+    box.querySelectorAll("input[type=checkbox]").forEach((other) => {
+      if (other !== input && only.includes(other.value) !== mine) other.checked = false;
     });
   }
   document.addEventListener("DOMContentLoaded", () => {
     const form = document.getElementById("questionnaire");
     if (!form) return;
     const context = JSON.parse(document.getElementById("context-values").textContent);
-    form.addEventListener("input", () => apply(form, context));
-    form.addEventListener("change", () => apply(form, context));
-    apply(form, context);
+    const envNode = document.getElementById("logic-env");
+    const env = envNode ? JSON.parse(envNode.textContent) : {};
+    form.querySelectorAll("input:disabled, select:disabled, textarea:disabled").forEach((i) => { i.dataset.locked = "1"; });
+    form.addEventListener("change", exclusive);
+    form.addEventListener("input", () => apply(form, context, env));
+    form.addEventListener("change", () => apply(form, context, env));
+    apply(form, context, env);
   });
 })();
