@@ -18,6 +18,7 @@ from followup.io import RecordsError, load_records
 from followup.io.record_layouts import LayoutError, flat_table
 from followup.study import load_dictionary
 from followup.study.schedule import Schedule, load_schedule
+from followup.study.validation import validate
 
 CORPUS = Path(__file__).parents[1] / "redcap_corpus"
 SOURCES = list(csv.DictReader((CORPUS / "SOURCES.csv").read_text(encoding="utf-8").splitlines()))
@@ -93,6 +94,7 @@ def test_a_real_export_imports_as_redcap_imports_it(source: dict[str, str]) -> N
         return
     records = load_records(path, dictionary, schedule=schedule, **options)
     assert len(records) > 0
+    validate(dictionary, records, schedule=schedule)  # every row checked, nothing raised
     header = next(csv.reader([path.read_text(encoding="utf-8-sig").splitlines()[0]]))
     if "redcap_event_name" in header:
         assert all(r.event for r in records)

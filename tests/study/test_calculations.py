@@ -12,11 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from followup.io import load_records
+from followup.io import load_records, read_records
 from followup.study import read_dictionary
 from followup.study.calculations import compute, computed_fields, disagrees, number_text
 from followup.study.dictionary import load_dictionary
 from followup.study.record_context import row_context
+from followup.study.validation import validate
 
 CORPUS = Path(__file__).parents[1] / "redcap_corpus"
 SOURCES = list(csv.DictReader((CORPUS / "SOURCES.csv").read_text(encoding="utf-8").splitlines()))
@@ -98,3 +99,21 @@ def test_computed_fields_follow_their_references_and_store_as_redcap_does() -> N
 )
 def test_a_calc_number_is_written_with_fifteen_significant_digits(value: object, text: str) -> None:
     assert number_text(value) == text  # type: ignore[arg-type]
+
+
+def test_validation_reports_a_stored_calc_its_formula_disagrees_with() -> None:
+    """REDCap's data quality rule H: a calc whose stored value is not what its formula gives."""
+    source = CORPUS / "exports" / "redcapr_decimal_dot_data.csv"
+    dictionary = load_dictionary(CORPUS / "dictionaries" / "redcapr_decimal_dot_dictionary.csv")
+    text = source.read_text(encoding="utf-8-sig")
+    as_exported = validate(dictionary, load_records(source, dictionary))
+    assert all(f.rule != "calc_stale" for f in as_exported)
+    header, first, *rest = text.splitlines()
+    cells = next(csv.reader([first]))
+    column = next(csv.reader([header])).index("bmi")
+    cells[column] = str(float(cells[column]) + 1)
+    changed = "\n".join([header, ",".join(cells), *rest]) + "\n"
+    stale = [
+        f for f in validate(dictionary, read_records(changed, dictionary)) if f.rule == "calc_stale"
+    ]
+    assert [(f.record, f.field, f.severity) for f in stale] == [(cells[0], "bmi", "warning")]

@@ -14,8 +14,10 @@ from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Literal, Protocol
 
+from followup.study.calculations import compute, computed_fields, disagrees
 from followup.study.dictionary import DataDictionary, Field
 from followup.study.logic import Logic
+from followup.study.record_context import context_for, row_context
 from followup.study.record_view import InstanceChoice, RecordView, has_value, record_views
 from followup.study.schedule import CLASSIC, Schedule
 from followup.study.values import limit_of, read_value
@@ -88,6 +90,9 @@ def validate(
     findings: list[Finding] = []
     records = list(records)
     repeating = _repeating_forms(records, schedule)
+    rows_of: dict[str, list[RecordLike]] = {}
+    for row in records:
+        rows_of.setdefault(row.record_id, []).append(row)
     ruled = _rule_findings_by_row(
         dictionary, records, rules, missing_codes, schedule, instances or {}
     )
@@ -107,6 +112,12 @@ def validate(
                     findings.append(
                         Finding(name, record.access_group, field.name, rule, message, severity)
                     )
+        findings.extend(
+            Finding(name, record.access_group, field_name, "calc_stale", message, "warning")
+            for field_name, message in _stale_calculations(
+                dictionary, record, rows_of.get(record.record_id, [record]), forms, missing_codes
+            )
+        )
         findings.extend(ruled.get(index, ()))
     return findings
 
@@ -202,6 +213,38 @@ def _field_findings(
             continue
         found.extend(_range(field, value))
     return found
+
+
+def _stale_calculations(
+    dictionary: DataDictionary,
+    row: RecordLike,
+    rows: Sequence[RecordLike],
+    forms: Sequence[str],
+    missing_codes: Collection[str],
+) -> list[tuple[str, str]]:
+    """Computed values that are not what their formula gives (REDCap's data quality rule H).
+
+    A formula that reads 'today' or 'now' gives another value every day and is not compared.
+    """
+    fields = [
+        f
+        for f in computed_fields(dictionary)
+        if f.form in forms
+        and row.values.get(f.name, "").strip()
+        and not any(w in f.computed.text.lower() for w in ("today", "now"))  # type: ignore[union-attr]
+    ]
+    if not fields:
+        return []
+    if hasattr(row, "event"):
+        context = row_context(dictionary, rows, row, missing_codes=missing_codes)  # type: ignore[arg-type]
+    else:
+        context = context_for(dictionary, missing_codes=missing_codes, record=row.record_id)
+    got = compute(dictionary, row.values, context)
+    return [
+        (f.name, f"holds {stored}, but its formula gives {got[f.name] or 'blank'}")
+        for f in fields
+        if disagrees(f, stored := row.values.get(f.name, "").strip(), got[f.name])
+    ]
 
 
 def is_missing_code(field: Field, raw: str, missing_codes: Collection[str]) -> bool:
