@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from followup.capture.audit import verify
-from followup.capture.models import AuditEntry, Record
+from followup.capture.models import AuditEntry, Record, Study
 from followup.io import export_header
 from tests.capture.conftest import STUDY, Site
 
@@ -240,3 +240,39 @@ def test_an_upload_that_cannot_be_read_is_a_message_not_a_crash(
     response = site.clients["data_manager"].post("/setup/", data)
     assert response.status_code == 400
     assert expected in response.content.decode()
+
+
+def test_the_schedule_files_are_replaced_from_the_set_up_page(site: Site) -> None:
+    """REDCap's repeatingFormsEvents CSV, uploaded beside the dictionary, says what repeats."""
+    dm = site.clients["data_manager"]
+    dictionary = (STUDY / "dictionary.csv").read_bytes()
+    bad = "event_name,form_name,custom_form_label\nweek_9_arm_1,followup,\n"
+    response = dm.post(
+        "/setup/",
+        {
+            "action": "definition",
+            "dictionary": SimpleUploadedFile("dictionary.csv", dictionary),
+            "events": SimpleUploadedFile(
+                "events.csv", b"event_name,arm_num,unique_event_name\nBaseline,1,baseline_arm_1\n"
+            ),
+            "repeating": SimpleUploadedFile("repeating.csv", bad.encode()),
+        },
+    )
+    assert response.status_code == 400
+    assert "&#x27;week_9_arm_1&#x27; is not an event" in response.content.decode()
+    site.study.refresh_from_db()
+    assert set(site.study.schedule_files) == {"repeating"}  # nothing changed
+    good = "form_name,custom_form_label\nfollowup,\nrelapse_questionnaire,\n"
+    response = dm.post(
+        "/setup/",
+        {
+            "action": "definition",
+            "dictionary": SimpleUploadedFile("dictionary.csv", dictionary),
+            "repeating": SimpleUploadedFile("repeating.csv", good.encode()),
+        },
+    )
+    assert response.status_code == 302
+    study = Study.objects.get(pk=site.study.pk)
+    assert study.schedule.repeats_form("", "relapse_questionnaire")
+    assert AuditEntry.objects.filter(field="schedule", action="definition").exists()
+    assert verify().ok

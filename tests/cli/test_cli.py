@@ -128,3 +128,16 @@ def test_console_script_gives_no_traceback(mll03_files: Files, tmp_path: Path) -
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "no_such_column" in result.stderr
+
+
+def test_a_dictionary_redcap_would_fix_is_read_with_its_warnings_shown(
+    mll03_files: Files, tmp_path: Path
+) -> None:
+    dictionary, records, plan = mll03_files
+    text = dictionary.read_text(encoding="utf-8").replace("\nsex,", "\nSex,", 1)
+    fixed = tmp_path / "dictionary.csv"
+    fixed.write_text(text, encoding="utf-8")
+    status, _, err = _run("validate", "-d", fixed, "-r", records, "-p", plan, "-q")
+    assert status == 0
+    assert "warning:" in err
+    assert "field name 'Sex' becomes 'sex'" in err

@@ -7,6 +7,7 @@ starts with where every value came from.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path, PurePath
@@ -67,14 +68,23 @@ def _digest(text: str) -> str:
 
 
 def replace_definition(
-    study: Study, dictionary_csv: str, plan_yaml: str | None, *, by: str, source: str = ""
+    study: Study,
+    dictionary_csv: str,
+    plan_yaml: str | None,
+    *,
+    by: str,
+    source: str = "",
+    schedule_files: Mapping[str, str] | None = None,
 ) -> list[str]:
-    """New dictionary (and plan) for the study, refused if a field that holds data would vanish.
+    """New dictionary (and plan, and schedule files), refused if a field holding data vanishes.
 
     The trail records each file's replacement: the file name, both versions' SHA-256 and the
     fields added and removed (the files themselves stay in the study, as uploaded).
+    ``schedule_files`` replaces those of REDCap's events, arms, mapping and repeating CSVs given.
     """
     dictionary = read_dictionary(dictionary_csv, source="data dictionary")
+    schedule = {**(study.schedule_files or {}), **(schedule_files or {})}
+    read_schedule(schedule, source="schedule")
     plan_text = study.plan_yaml if plan_yaml is None else plan_yaml
     if plan_text:
         read_plan(plan_text, dictionary, source="analysis plan")
@@ -127,12 +137,25 @@ def replace_definition(
                 "replaced from an upload",
             )
         )
+    if schedule != (study.schedule_files or {}):
+        changes.append(
+            Change(
+                "",
+                "",
+                "schedule",
+                "definition",
+                _digest(json.dumps(study.schedule_files or {}, sort_keys=True)),
+                _digest(json.dumps(schedule, sort_keys=True)),
+                f"replaced: {', '.join(sorted(schedule_files or {}))}",
+            )
+        )
     with transaction.atomic():
         study.dictionary_csv, study.plan_yaml = dictionary_csv, plan_text
-        study.save(update_fields=["dictionary_csv", "plan_yaml"])
+        study.schedule_files = schedule
+        study.save(update_fields=["dictionary_csv", "plan_yaml", "schedule_files"])
         if changes:
             append(study, by, changes)
-    for cached in ("dictionary", "plan", "_followup_translations"):
+    for cached in ("dictionary", "plan", "schedule", "_followup_translations"):
         study.__dict__.pop(cached, None)
     return removed
 

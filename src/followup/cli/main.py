@@ -205,6 +205,8 @@ def _load(
     """The dictionary, the plan and its schedule (events, repeats) if any, and the records."""
     steps(f"reading the data dictionary {dictionary_path}")
     dictionary = load_dictionary(dictionary_path)
+    for warning in dictionary.warnings:  # what REDCap would fix itself, and how it was read
+        click.echo(f"warning: {dictionary_path}: {warning}", err=True)
     plan, schedule = None, CLASSIC
     if plan_path is not None:
         steps(f"reading the analysis plan {plan_path}")

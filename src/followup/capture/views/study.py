@@ -24,6 +24,7 @@ from followup.capture.posted import posted_choice, posted_language
 from followup.capture.setup import SetupError, load_records, replace_definition, set_translation
 from followup.io import read_records
 from followup.study import StudyError
+from followup.study.schedule import KINDS
 
 MAX_UPLOAD = 50 * 1024 * 1024  # bytes: far above any questionnaire study, far below a disk
 
@@ -46,6 +47,7 @@ def study_setup(request: HttpRequest) -> HttpResponse:
                     study.dictionary,
                     source=name,
                     missing_codes=plan.missing_codes if plan else (),
+                    schedule=study.schedule,
                 )
                 count = load_records(study, imported, user=user)
                 messages.success(
@@ -55,7 +57,14 @@ def study_setup(request: HttpRequest) -> HttpResponse:
             elif action == "definition":
                 name, dictionary = _upload(request, "dictionary")
                 plan_text = _upload(request, "plan")[1] if "plan" in request.FILES else None
-                removed = replace_definition(study, dictionary, plan_text, by=user, source=name)
+                schedule = {
+                    kind: _upload(request, kind)[1] for kind in KINDS if kind in request.FILES
+                }
+                removed = replace_definition(
+                    study, dictionary, plan_text, by=user, source=name, schedule_files=schedule
+                )
+                for warning in study.dictionary.warnings[:20]:
+                    messages.warning(request, str(warning))
                 note = (
                     " "
                     + _("Fields without data removed: %(fields)s.") % {"fields": ", ".join(removed)}
