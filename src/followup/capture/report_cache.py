@@ -24,6 +24,7 @@ from followup.analysis import analyze
 from followup.io import read_records
 from followup.report import write_report
 from followup.report.build import render_html, write_pdf
+from followup.study.schedule import CLASSIC, Schedule
 
 KEEP = 5
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
@@ -61,21 +62,28 @@ def _root() -> Path:
 
 
 def report_for(
-    study_text: tuple[str, str], export: str, links: list[tuple[str, str]]
+    study_text: tuple[str, str],
+    export: str,
+    links: list[tuple[str, str]],
+    schedule: Schedule = CLASSIC,
 ) -> CachedReport:
-    """The report of these records under this dictionary and plan, built if not yet there."""
+    """The report of these records under this dictionary, plan and schedule, built if needed."""
     dictionary_csv, plan_yaml = study_text
-    key = hashlib.sha256(
-        "\x00".join((version("followup"), dictionary_csv, plan_yaml, export, repr(links))).encode()
-    ).hexdigest()[:32]
+    parts = (version("followup"), dictionary_csv, plan_yaml, export, repr(links), repr(schedule))
+    key = hashlib.sha256("\x00".join(parts).encode()).hexdigest()[:32]
     folder = _root() / key
     if not (folder / "page.html").exists():
-        _build(folder, dictionary_csv, plan_yaml, export, links)
+        _build(folder, dictionary_csv, plan_yaml, export, links, schedule)
     return CachedReport(folder)
 
 
 def _build(
-    folder: Path, dictionary_csv: str, plan_yaml: str, export: str, links: list[tuple[str, str]]
+    folder: Path,
+    dictionary_csv: str,
+    plan_yaml: str,
+    export: str,
+    links: list[tuple[str, str]],
+    schedule: Schedule = CLASSIC,
 ) -> None:
     from followup.study import read_dictionary
     from followup.study.plan import read_plan
@@ -83,9 +91,13 @@ def _build(
     dictionary = read_dictionary(dictionary_csv, source="the study's dictionary")
     plan = read_plan(plan_yaml, dictionary, source="the study's plan")
     records = read_records(
-        export, dictionary, source="the current records", missing_codes=plan.missing_codes
+        export,
+        dictionary,
+        source="the current records",
+        missing_codes=plan.missing_codes,
+        schedule=schedule,
     )
-    results = analyze(records, plan)
+    results = analyze(records, plan, schedule=schedule)
     _root().mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".building-", dir=_root()))
     try:

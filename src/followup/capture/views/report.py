@@ -36,7 +36,8 @@ def _report(request: HttpRequest) -> tuple[Membership, CachedReport | None]:
         (_("Numbers (results.json)"), reverse("report_file", args=["json"])),
     ]
     export = export_csv(m.study, access.visible_records(request.user))
-    return m, report_for((m.study.dictionary_csv, m.study.plan_yaml), export, links)
+    text = (m.study.dictionary_csv, m.study.plan_yaml)
+    return m, report_for(text, export, links, m.study.schedule)
 
 
 @login_required
