@@ -276,3 +276,28 @@ def test_the_schedule_files_are_replaced_from_the_set_up_page(site: Site) -> Non
     assert study.schedule.repeats_form("", "relapse_questionnaire")
     assert AuditEntry.objects.filter(field="schedule", action="definition").exists()
     assert verify().ok
+
+
+def test_a_form_is_added_from_an_instrument_zip(site: Site) -> None:
+    """A real instrument (tests/redcap_corpus), packed as REDCap's Shared Library ZIP."""
+    import io
+    import zipfile
+    from pathlib import Path
+
+    medications = (
+        Path(__file__).parents[1] / "redcap_corpus" / "instruments" / "ctsit_medications.csv"
+    )
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("instrument.csv", medications.read_bytes())
+    dm = site.clients["data_manager"]
+    upload = SimpleUploadedFile("medications.zip", packed.getvalue())
+    response = dm.post("/setup/", {"action": "instrument", "instrument": upload})
+    assert response.status_code == 302
+    study = Study.objects.get(pk=site.study.pk)
+    assert study.dictionary.forms[-1] == "medications"
+    assert AuditEntry.objects.filter(field="data dictionary", action="definition").exists()
+    bad = SimpleUploadedFile("x.zip", b"not a zip")
+    response = dm.post("/setup/", {"action": "instrument", "instrument": bad})
+    assert response.status_code == 400
+    assert "is not a ZIP file" in response.content.decode()

@@ -165,7 +165,7 @@ def read_dictionary(
     ``record_id_row`` False reads an instrument (REDCap's instrument ZIP): a form's fields
     without the project's record-ID field first.
     """
-    rows = _rows(text.lstrip("\ufeff"), source)
+    rows = dictionary_table(text.lstrip("\ufeff"), source)
     problems: list[Problem] = []
     if not rows:
         raise DictionaryError(source, [Problem(1, None, "the file is empty")])
@@ -214,8 +214,8 @@ def _without_r_missing(rows: list[list[str]], problems: list[Problem]) -> list[l
     return cleaned
 
 
-def _rows(text: str, source: str) -> list[list[str]]:
-    """The header and rows, from CSV or from the API's JSON (a list of objects)."""
+def dictionary_table(text: str, source: str) -> list[list[str]]:
+    """The header and rows of a dictionary, from CSV or from the API's JSON (list of objects)."""
     if text.lstrip().startswith("["):
         try:
             items = json.loads(text)

@@ -24,6 +24,7 @@ from followup.capture.posted import posted_choice, posted_language
 from followup.capture.setup import SetupError, load_records, replace_definition, set_translation
 from followup.io import read_records
 from followup.study import StudyError
+from followup.study.instruments import add_instrument
 from followup.study.schedule import KINDS
 
 MAX_UPLOAD = 50 * 1024 * 1024  # bytes: far above any questionnaire study, far below a disk
@@ -36,7 +37,9 @@ def study_setup(request: HttpRequest) -> HttpResponse:
     study = m.study
     problems: list[str] = []
     if request.method == "POST":
-        action = posted_choice(request, "action", {"records", "definition", "translation"})
+        action = posted_choice(
+            request, "action", {"records", "definition", "instrument", "translation"}
+        )
         user = request.user.get_username()
         try:
             if action == "records":
@@ -74,6 +77,14 @@ def study_setup(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("The study's dictionary and plan were replaced.") + note
                 )
+            elif action == "instrument":
+                name, data = _upload_bytes(request, "instrument")
+                text, renamed = add_instrument(study.dictionary, study.dictionary_csv, data, name)
+                replace_definition(study, text, None, by=user, source=name)
+                added = _("The form of %(name)s was added.") % {"name": name}
+                if renamed:
+                    added += " " + _("Renamed: %(names)s.") % {"names": "; ".join(renamed)}
+                messages.success(request, added)
             else:
                 language = posted_language(request, blank=False)
                 name, text = _upload(request, "translation")
@@ -106,6 +117,12 @@ def study_setup(request: HttpRequest) -> HttpResponse:
 
 def _upload(request: HttpRequest, name: str) -> tuple[str, str]:
     """An uploaded file's name (without any folder) and its text (a BOM from Excel stripped)."""
+    filename, data = _upload_bytes(request, name)
+    return filename, data.decode("utf-8-sig")
+
+
+def _upload_bytes(request: HttpRequest, name: str) -> tuple[str, bytes]:
+    """An uploaded file's name (without any folder) and its bytes, refused past MAX_UPLOAD."""
     upload = request.FILES.get(name)
     if upload is None:
         raise KeyError(name)
@@ -114,8 +131,7 @@ def _upload(request: HttpRequest, name: str) -> tuple[str, str]:
             _("%(name)s is larger than %(limit)d MB.")
             % {"name": upload.name, "limit": MAX_UPLOAD // (1024 * 1024)}
         )
-    filename = PurePath(str(upload.name or name)).name
-    return filename, upload.read().decode("utf-8-sig")
+    return PurePath(str(upload.name or name)).name, upload.read()
 
 
 def _problem_lines(error: Exception) -> list[str]:
