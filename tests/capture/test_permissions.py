@@ -60,6 +60,23 @@ def _coordinator_of(site: Site, record: Any) -> int:
     return Membership.objects.get(role="coordinator", hospital=record.hospital).user_id
 
 
+def _stored_file(site: Site, record: Any) -> str:
+    """A file kept for one of the record's fields, to download (MLL03 has no file field)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from followup.capture.files import store
+    from followup.capture.models import StoredFile
+
+    sha256, size = store(SimpleUploadedFile("chart.pdf", b"%PDF-1.4 test"))
+    StoredFile.objects.get_or_create(
+        record=record,
+        form="enrollment",
+        field="wbc_dx",
+        defaults={"name": "chart.pdf", "sha256": sha256, "size": size, "uploaded_by": "test"},
+    )
+    return f"/records/{record.record_id}/enrollment/file/wbc_dx/"
+
+
 ROUTES = [
     Route("", "get", lambda s, r: "/", _only(*DATA_ROLES, "administrator")),
     Route("records/", "get", lambda s, r: "/records/", EVERYWHERE),
@@ -81,6 +98,7 @@ ROUTES = [
         lambda s, r: f"/records/{r.record_id}/enrollment/history/wbc_dx/",
         READS,
     ),
+    Route("records/<str:record_id>/<str:form>/file/<str:field>/", "get", _stored_file, READS),
     Route("queries/", "get", lambda s, r: "/queries/", EVERYWHERE),
     Route("dashboard/", "get", lambda s, r: "/dashboard/", _only("data_manager")),
     Route("people/", "get", lambda s, r: "/people/", _only("data_manager")),

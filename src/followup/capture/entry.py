@@ -14,16 +14,19 @@ import dataclasses
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.forms import BoundField
 from django.utils.translation import gettext as _
 
 from followup.capture.audit import Change, append
+from followup.capture.files import file_problem, store
 from followup.capture.form_tags import Behaviour, behaviour, limit_messages
 from followup.capture.logic_context import form_context
-from followup.capture.models import DataQuery, FormEntry, FormStatus, Record, Study
+from followup.capture.models import DataQuery, FormEntry, FormStatus, Record, StoredFile, Study
 from followup.capture.piping import rendered
 from followup.capture.progress import form_applies
 from followup.capture.questionnaire import date_kind, form_columns
@@ -52,6 +55,8 @@ class Question:
     queries: tuple[DataQuery, ...] = ()
     behaviour: Behaviour = dataclasses.field(default_factory=Behaviour)
     calc: str = ""  # JSON tree of the formula of a computed field, '' otherwise
+    file: StoredFile | None = None  # the file a file field holds
+    clear: BoundField | None = None  # "remove the file", where there is one
 
     @property
     def computed_kind(self) -> str:
@@ -87,6 +92,7 @@ def questions(
     values: Mapping[str, str] | None = None,
     context: LogicContext = CLASSIC,
     behaviours: Mapping[str, Behaviour] | None = None,
+    files: Mapping[str, StoredFile] | None = None,
 ) -> list[Question]:
     """The form's fields, each with Django's widget and what belongs to it."""
     by_field = {name: list(texts) for name, texts in messages.items()}
@@ -116,6 +122,8 @@ def questions(
                 tuple(q for q in queries if q.field == f.name),
                 (behaviours or {}).get(f.name, Behaviour()),
                 json.dumps(computed.tree(context)) if computed is not None else "",
+                (files or {}).get(f.name),
+                bound[f"{f.name}__clear"] if f"{f.name}__clear" in bound.fields else None,
             )
         )
     return result
@@ -265,10 +273,12 @@ def save(
     status: int,
     reason: str,
     place: Place | None = None,
+    files: Mapping[str, UploadedFile] | None = None,
 ) -> SaveResult:
     """Save the form if it may be saved, with an audit entry for every changed value.
 
-    ``place`` is the event and instance; by default the first event's, instance 1.
+    ``place`` is the event and instance; by default the first event's, instance 1. ``files``
+    are uploads into the form's file fields, kept when the save is.
     """
     if status not in FormStatus.values:
         raise SaveRefused(_("The form status must be Incomplete, Unverified or Complete."))
@@ -309,6 +319,11 @@ def save(
             record, form, {**stored, **values, f"{form}_complete": str(status)}
         )
         blocking += _limit_findings(record, own, {**stored, **values}, context)
+        blocking += [
+            Finding(record.record_id, record.hospital.code, name, "file", problem, "error")
+            for name, upload in (files or {}).items()
+            if (problem := file_problem(upload)) is not None
+        ]
         if blocking:
             raise SaveRefused(
                 _("Nothing was saved: please correct the fields marked below."), findings=blocking
@@ -318,6 +333,7 @@ def save(
         changes = _changes(record, form, entry, values, status, reason, place)
         if changes and entry.status == FormStatus.COMPLETE and not reason.strip():
             raise SaveRefused(_("This form is marked complete: give a reason for the change."))
+        changes += _kept_files(record, form, place, files or {}, user, reason)
         if changes:
             append(record.study, user, changes)
             entry.values = {**entry.values, **values}
@@ -326,6 +342,44 @@ def save(
             entry.updated_by = user
             entry.save()
         return SaveResult(len(changes), status, [f.field for f in missing])
+
+
+def _kept_files(
+    record: Record,
+    form: str,
+    place: Place,
+    files: Mapping[str, UploadedFile],
+    user: str,
+    reason: str,
+) -> list[Change]:
+    """Store each upload, and the trail's line for it: old file → new file, with its hash."""
+    changes = []
+    for name, upload in files.items():
+        where = {"record": record, "event": place.event, "form": form, "instance": place.instance}
+        before = StoredFile.objects.filter(**where, field=name).last()
+        sha256, size = store(upload)
+        kept = StoredFile.objects.create(
+            **where,
+            field=name,
+            name=PurePath(str(upload.name)).name[:255],
+            sha256=sha256,
+            size=size,
+            uploaded_by=user,
+        )
+        changes.append(
+            Change(
+                record.record_id,
+                form,
+                name,
+                "upload",
+                before.name if before else "",
+                f"{kept.name} ({size} bytes, sha256 {sha256})",
+                reason,
+                place.event,
+                place.instance if place.repeats else None,
+            )
+        )
+    return changes
 
 
 def _limit_findings(

@@ -194,6 +194,29 @@ class FormEntry(models.Model):
         return schedule.repeats_form(self.event, self.form) or schedule.repeats_event(self.event)
 
 
+class StoredFile(models.Model):
+    """A file uploaded into a file field (or signature): who, when, its name and content hash.
+
+    The content is kept outside the database, named by its SHA-256 (followup.capture.files);
+    the field's value is REDCap's ``[document]``. Every upload stays: the latest is the field's
+    file, the earlier ones are its history.
+    """
+
+    record = models.ForeignKey(Record, on_delete=models.PROTECT, related_name="files")
+    event = models.CharField(max_length=100, blank=True, default="")
+    form = models.CharField(max_length=100)
+    instance = models.PositiveIntegerField(default=1)
+    field = models.CharField(max_length=100)
+    name = models.CharField(max_length=255)  # as uploaded: shown, never used as a path
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["id"]
+
+
 class AuditHead(models.Model):
     """The one row holding the trail's last hash: appenders lock it, so the chain never forks."""
 

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -79,6 +80,8 @@ def _widget_field(
         return forms.MultipleChoiceField(
             label=label, choices=options, required=False, widget=forms.CheckboxSelectMultiple
         )
+    if field.field_type == "file":  # an upload (a signature too): kept outside the database
+        return forms.FileField(label=label, required=False, allow_empty_file=False)
     if field.field_type == "notes":
         return forms.CharField(
             label=label,
@@ -159,6 +162,7 @@ def questionnaire(
     values: Mapping[str, str],
     *,
     data: Any = None,
+    files: Any = None,
     readonly: bool = False,
     language: str = "en",
     behaviours: Mapping[str, Behaviour] | None = None,
@@ -178,6 +182,10 @@ def questionnaire(
         fields[f.name] = _form_field(study, f, language, how, values)
         if how.readonly or how.computed:
             locked.add(f.name)
+        if f.field_type == "file" and values.get(f.name):
+            fields[f"{f.name}__clear"] = forms.BooleanField(
+                label=gettext_lazy("Remove the file"), required=False
+            )
         stored = values.get(f.name, "")
         if f.field_type == "checkbox":
             initial[f.name] = [
@@ -186,7 +194,7 @@ def questionnaire(
                 if values.get(checkbox_column(f.name, c)) == "1"
             ]
         else:
-            initial[f.name] = "" if stored in codes else stored
+            initial[f.name] = None if f.field_type == "file" else "" if stored in codes else stored
         if takes_missing_code(study, f):
             fields[f"{f.name}__missing"] = forms.ChoiceField(
                 label=gettext_lazy("Missing data code"),
@@ -195,10 +203,19 @@ def questionnaire(
             )
             initial[f"{f.name}__missing"] = stored if stored in codes else ""
     form_class = type("Questionnaire", (_Questionnaire,), fields)
-    bound = form_class(data=data, initial=initial, auto_id="f-%s")
+    bound = form_class(data=data, files=files, initial=initial, auto_id="f-%s")
     for name, django_field in bound.fields.items():
         django_field.disabled = readonly or name.removesuffix("__missing") in locked
     return bound
+
+
+def uploads(study: Study, form: str, bound: forms.Form) -> dict[str, Any]:
+    """The files uploaded into the form's file fields, by field name."""
+    return {
+        f.name: bound.cleaned_data[f.name]
+        for f in form_fields(study.dictionary, form)
+        if f.field_type == "file" and isinstance(bound.cleaned_data.get(f.name), UploadedFile)
+    }
 
 
 def raw_values(study: Study, form: str, bound: forms.Form) -> dict[str, str]:
@@ -209,6 +226,12 @@ def raw_values(study: Study, form: str, bound: forms.Form) -> dict[str, str]:
     cleaned = bound.cleaned_data
     values: dict[str, str] = {}
     for f in form_fields(study.dictionary, form):
+        if f.field_type == "file":  # REDCap's value for a field holding a file
+            if isinstance(cleaned.get(f.name), UploadedFile):
+                values[f.name] = "[document]"
+            elif cleaned.get(f"{f.name}__clear"):
+                values[f.name] = ""
+            continue
         if f.field_type == "checkbox":
             ticked = set(cleaned.get(f.name) or [])
             for code in (c.code for c in f.choices):

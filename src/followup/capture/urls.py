@@ -52,6 +52,11 @@ urlpatterns = [
         name="resolve_conflict",
     ),
     path(
+        "records/<str:record_id>/<str:form>/file/<str:field>/",
+        forms.download,
+        name="download",
+    ),
+    path(
         "records/<str:record_id>/<str:form>/history/<str:field>/",
         forms.history,
         name="history",

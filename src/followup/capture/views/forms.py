@@ -17,6 +17,7 @@ from django.core.exceptions import BadRequest, PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -30,16 +31,23 @@ from followup.capture.entry import (
     questions,
     save,
 )
+from followup.capture.files import content_path
 from followup.capture.form_tags import Behaviour, behaviour, prefilled
 from followup.capture.history import field_history
 from followup.capture.locking import MEANING
 from followup.capture.logic_context import form_context
 from followup.capture.messages import messages_by_field, shown_value
-from followup.capture.models import FormEntry, FormStatus, Record
+from followup.capture.models import FormEntry, FormStatus, Record, StoredFile
 from followup.capture.piping import piped_text
 from followup.capture.posted import posted_choice, posted_int, posted_text
 from followup.capture.progress import form_applies
-from followup.capture.questionnaire import form_columns, form_fields, questionnaire, raw_values
+from followup.capture.questionnaire import (
+    form_columns,
+    form_fields,
+    questionnaire,
+    raw_values,
+    uploads,
+)
 from followup.capture.translations import field_label, form_title
 from followup.study.logic_context import LogicContext
 
@@ -186,6 +194,7 @@ def _save(
         form,
         {**stored, **context["opened"]},  # a read-only field saves what the page showed it
         data=request.POST,
+        files=request.FILES,
         language=language,
         behaviours=context["behaviours"],
     )
@@ -198,6 +207,7 @@ def _save(
             record.pk,
             form,
             values,
+            files=uploads(record.study, form, bound),
             user=request.user.get_username(),
             version=version,
             status=status,
@@ -246,6 +256,13 @@ def _form_response(
     merged = {**stored, **values}
     by_field = messages_by_field(study, form, findings, merged, language)
     queries = list(record.queries.filter(form=form).prefetch_related("messages").order_by("pk"))
+    kept = {
+        f.field: f
+        for f in StoredFile.objects.filter(
+            record=record, event=place.event, form=form, instance=place.instance
+        )
+        if merged.get(f.field)
+    }
     fields = questions(
         study,
         form,
@@ -256,6 +273,7 @@ def _form_response(
         values=merged,
         context=context["logic"],
         behaviours=context["behaviours"],
+        files=kept,
     )
     _, missing = check(record, form, merged)
     dictionary = study.dictionary
@@ -263,6 +281,7 @@ def _form_response(
         "questions": fields,
         "context_values": {k: v for k, v in stored.items() if k not in values},
         "logic_env": {"missingCodes": sorted(study.plan.missing_codes) if study.plan else []},
+        "query": _query(place),
         "missing": [
             (f.field, field_label(study, dictionary.field(f.field), language))
             for f in missing
@@ -389,3 +408,24 @@ def history(request: HttpRequest, record_id: str, form: str, field: str) -> Http
         "changes": field_history(record, f, language),
     }
     return render(request, "capture/history.html", context)
+
+
+@login_required
+def download(request: HttpRequest, record_id: str, form: str, field: str) -> HttpResponse:
+    """The file a file field holds, as a download (whoever may read the record)."""
+    record = _record_and_form(request, record_id, form)
+    place = _place(request, record, form)
+    kept = StoredFile.objects.filter(
+        record=record, event=place.event, form=form, instance=place.instance, field=field
+    ).last()
+    entry = FormEntry.objects.filter(
+        record=record, event=place.event, form=form, instance=place.instance
+    ).first()
+    if kept is None or entry is None or not entry.values.get(field):
+        raise Http404("no file")
+    response = HttpResponse(  # at most FILE_LIMIT bytes: read whole, no handle left open
+        content_path(kept.sha256).read_bytes(), content_type="application/octet-stream"
+    )
+    response["Content-Disposition"] = content_disposition_header(True, kept.name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
