@@ -35,6 +35,7 @@ from followup.study import Field
 from followup.study.calculations import compute
 from followup.study.logic_context import CLASSIC, LogicContext
 from followup.study.validation import Finding, rule_fields, validate
+from followup.study.values import slider_range
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,19 @@ class Question:
     calc: str = ""  # JSON tree of the formula of a computed field, '' otherwise
     file: StoredFile | None = None  # the file a file field holds
     clear: BoundField | None = None  # "remove the file", where there is one
+
+    @property
+    def slider(self) -> tuple[int, int, list[str]] | None:
+        """A slider's range and its labels (left, middle, right), or None."""
+        if self.field.field_type != "slider":
+            return None
+        low, high = slider_range(self.field)
+        labels = (
+            [t.strip() for t in self.field.options_text.split("|")]
+            if self.field.options_text
+            else []
+        )
+        return low, high, labels
 
     @property
     def computed_kind(self) -> str:

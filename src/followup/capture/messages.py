@@ -18,11 +18,15 @@ from followup.capture.models import Study
 from followup.capture.translations import choice_label, field_label, rule_message
 from followup.study import Field
 from followup.study.validation import Finding, Rule, rule_fields
+from followup.study.values import slider_range
 
 _FIELD_RULES = ("type", "choice", "range")
 
 
 def _expected(field: Field) -> str:
+    if field.field_type == "slider":
+        low, high = slider_range(field)
+        return _("Enter a whole number from %(min)d to %(max)d.") % {"min": low, "max": high}
     kind = field.text_type.name if field.text_type else ""
     if kind.startswith("datetime"):
         return _("Enter a date and time as YYYY-MM-DD HH:MM, e.g. 2010-06-30 14:05.")

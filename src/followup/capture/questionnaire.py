@@ -24,6 +24,7 @@ from followup.capture.models import Study
 from followup.capture.translations import choices, field_label
 from followup.study import DataDictionary, Field
 from followup.study.choices import checkbox_column
+from followup.study.values import slider_range
 
 MAX_TEXT = 10_000  # characters in a one-line answer
 MAX_NOTES = 65_535  # in a notes field: REDCap's limit of one value
@@ -31,6 +32,13 @@ _DATE_PATTERN = {
     "date": (r"\d{4}-\d{2}-\d{2}", "YYYY-MM-DD", 10),
     "datetime": (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}", "YYYY-MM-DD HH:MM", 16),
     "datetime_seconds": (r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", "YYYY-MM-DD HH:MM:SS", 19),
+}
+
+
+_TIME_PATTERN = {
+    "time": (r"\d{1,2}:\d{2}", "HH:MM"),
+    "time_hh_mm_ss": (r"\d{1,2}:\d{2}:\d{2}", "HH:MM:SS"),
+    "time_mm_ss": (r"\d{2}:\d{2}", "MM:SS"),
 }
 
 
@@ -80,6 +88,12 @@ def _widget_field(
         return forms.MultipleChoiceField(
             label=label, choices=options, required=False, widget=forms.CheckboxSelectMultiple
         )
+    if field.field_type == "slider":  # a number box the page's slider moves (works without it)
+        low, high = slider_range(field)
+        attrs = {"min": str(low), "max": str(high), "step": "1", "class": "slider-number"}
+        return forms.CharField(
+            label=label, required=False, max_length=12, widget=forms.NumberInput(attrs=attrs)
+        )
     if field.field_type == "file":  # an upload (a signature too): kept outside the database
         return forms.FileField(label=label, required=False, allow_empty_file=False)
     if field.field_type == "notes":
@@ -106,6 +120,11 @@ def _widget_field(
         )
     kind = field.text_type.name if field.text_type else ""
     attrs = {"inputmode": "decimal"} if kind == "integer" or kind.startswith("number") else {}
+    if kind in _TIME_PATTERN:  # a time typed as REDCap stores it, whatever the locale
+        pattern, placeholder = _TIME_PATTERN[kind]
+        attrs = {"pattern": pattern, "placeholder": placeholder, "inputmode": "numeric"}
+    if kind == "email":
+        attrs = {"inputmode": "email", "autocomplete": "off"}
     return forms.CharField(
         label=label, required=False, max_length=MAX_TEXT, widget=forms.TextInput(attrs=attrs)
     )

@@ -33,12 +33,29 @@ def read_value(field: Field, raw: str) -> Parsed | None:
         if value is None:
             raise ValueError(f"'{raw}' is not {field.text_type.expects}")
         return value
+    return _number_of(field, raw, text)
+
+
+def _number_of(field: Field, raw: str, text: str) -> Parsed:
+    """A slider's whole number in its range, a calc's number; other fields' text as it is."""
+    if field.field_type == "slider":
+        low, high = slider_range(field)
+        if not re.fullmatch(r"-?\d+", text) or not low <= int(text) <= high:
+            raise ValueError(f"'{raw}' should be a whole number from {low} to {high}")
+        return int(text)
     if field.field_type == "calc":
         try:
             return float(text)
         except ValueError:
             raise ValueError(f"'{raw}' is not a number (a calculated field)") from None
     return text
+
+
+def slider_range(field: Field) -> tuple[int, int]:
+    """A slider's lowest and highest value (REDCap's default 0 to 100)."""
+    low = int(field.minimum) if re.fullmatch(r"-?\d+", field.minimum) else 0
+    high = int(field.maximum) if re.fullmatch(r"-?\d+", field.maximum) else 100
+    return low, high
 
 
 def limit_of(field: Field, which: str) -> Parsed | None:

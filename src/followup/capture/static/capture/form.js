@@ -40,6 +40,15 @@
         changed(select);
       });
     });
+    // A slider moves its number box (the box is the answer; blank until the slider is moved).
+    document.querySelectorAll("div.slider[data-for]").forEach((box) => {
+      const number = document.getElementById(box.dataset.for);
+      const range = box.querySelector("input[type=range]");
+      if (!number || !range) return;
+      if (number.value !== "") range.value = number.value;
+      range.addEventListener("input", () => { number.value = range.value; changed(number); });
+      number.addEventListener("input", () => { if (number.value !== "") range.value = number.value; });
+    });
     const summary = document.getElementById("form-error");
     if (summary) summary.focus();
   });
