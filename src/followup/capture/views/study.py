@@ -26,6 +26,7 @@ from followup.io import read_records
 from followup.study import StudyError
 from followup.study.instruments import add_instrument
 from followup.study.schedule import KINDS
+from followup.study.validation import validate
 
 MAX_UPLOAD = 50 * 1024 * 1024  # bytes: far above any questionnaire study, far below a disk
 
@@ -57,6 +58,21 @@ def study_setup(request: HttpRequest) -> HttpResponse:
                     request,
                     _("%(count)d records loaded from %(name)s.") % {"count": count, "name": name},
                 )
+                stale = [
+                    f
+                    for f in validate(study.dictionary, imported, schedule=study.schedule)
+                    if f.rule == "calc_stale"
+                ]
+                for finding in stale[:10]:
+                    messages.warning(
+                        request,
+                        _("Record %(record)s, %(field)s: %(message)s (kept as imported).")
+                        % {
+                            "record": finding.record,
+                            "field": finding.field,
+                            "message": finding.message,
+                        },
+                    )
             elif action == "definition":
                 name, dictionary = _upload(request, "dictionary")
                 plan_text = _upload(request, "plan")[1] if "plan" in request.FILES else None
