@@ -44,14 +44,13 @@ def _run(action: Callable[[], int], debug: bool) -> None:
     """Run a command; known errors become a message and status 2."""
     try:
         status = action()
-    except (
-        StudyError,
-        AnalysisError,
-        FileNotFoundError,
-        PermissionError,
-        IsADirectoryError,
-    ) as error:
+    except (StudyError, AnalysisError) as error:
         click.echo(f"error: {error}", err=True)
+        status = BAD_INPUT
+    except OSError as error:  # a path that cannot be read or written: which one, and why
+        where = f"{error.filename}: " if error.filename else ""
+        reason = error.strerror or str(error)
+        click.echo(f"error: {where}{reason}; choose another path or free the disk", err=True)
         status = BAD_INPUT
     except Exception as error:  # a bug: say so plainly, without a traceback unless asked
         if debug:

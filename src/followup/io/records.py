@@ -21,6 +21,7 @@ from followup.io.record_layouts import LayoutError, flat_table
 from followup.io.record_rows import RowPlacer
 from followup.study import DataDictionary, Problem
 from followup.study.errors import ProblemsError
+from followup.study.inputs import MAX_RECORDS, InputError, read_input
 from followup.study.record_ids import record_id_problem
 from followup.study.schedule import CLASSIC, Schedule
 from followup.study.validation import is_missing_code
@@ -112,8 +113,8 @@ def load_records(
     """
     path = Path(path)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except OSError as error:
+        text = read_input(path, MAX_RECORDS).decode("utf-8-sig")
+    except (OSError, InputError) as error:
         raise RecordsError(str(path), [Problem(None, None, f"cannot read: {error}")]) from None
     except UnicodeDecodeError as error:
         message = f"is not UTF-8 text (byte {error.start + 1}); save as CSV UTF-8"

@@ -100,14 +100,14 @@ def _isnumber(args: Sequence[Value], context: LogicContext) -> bool:
     if isinstance(args[0], (bool, float)):
         return not isinstance(args[0], bool)
     text = str(args[0]).strip()
-    return as_number(text) is not None and not re.match(r"[-+]?0\d", text)
+    return as_number(text) is not None and not re.match(r"[-+]?0[0-9]", text)
 
 
 def _isinteger(args: Sequence[Value], context: LogicContext) -> bool:
     """Digits only, with an optional sign: '1.0' is not an integer to REDCap."""
     if isinstance(args[0], float):
         return args[0].is_integer()
-    return isinstance(args[0], str) and re.fullmatch(r"[-+]?\d+", args[0].strip()) is not None
+    return isinstance(args[0], str) and re.fullmatch(r"[-+]?[0-9]+", args[0].strip()) is not None
 
 
 def _minmax(reduce: Callable[[list[float]], float]) -> Function:

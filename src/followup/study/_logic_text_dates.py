@@ -18,8 +18,8 @@ Function = Callable[[Sequence[Value], LogicContext], Value]
 # Days per unit as REDCap's datediff counts them: a year of 365.2425 days, a month of 30.44.
 DAYS_PER_UNIT = {"y": 365.2425, "M": 30.44, "d": 1.0, "h": 1 / 24, "m": 1 / 1440, "s": 1 / 86400}
 _FORMATS = {"ymd": ("Y", "m", "d"), "mdy": ("m", "d", "Y"), "dmy": ("d", "m", "Y")}
-_DATE = re.compile(r"(\d{1,4})[-/.](\d{1,2})[-/.](\d{1,4})")
-_TIME = re.compile(r"(\d{1,2}):(\d{2})(?::(\d{2}))?")
+_DATE = re.compile(r"([0-9]{1,4})[-/.]([0-9]{1,2})[-/.]([0-9]{1,4})")
+_TIME = re.compile(r"([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
 
 
 def read_date(value: Value, context: LogicContext, order: str = "ymd") -> dt.datetime | None:

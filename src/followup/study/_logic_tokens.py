@@ -36,9 +36,9 @@ _GROUP = re.compile(
     rf"\[\s*(?:(?P<smart>[a-z][a-z0-9]*(?:-[a-z0-9]+)+)(?::(?P<parameter>[^\]]*))?"
     rf"|(?P<field>{_NAME_TEXT})\s*(?:\(\s*(?P<code>[A-Za-z0-9_.\-]+)\s*\))?"
     r"\s*(?::(?P<modifier>[A-Za-z\-]+)(?::[A-Za-z\-]+)*)?"
-    r"|(?P<number>\d+))\s*\]"
+    r"|(?P<number>[0-9]+))\s*\]"
 )
-_NUMBER = re.compile(r"\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?")
+_NUMBER = re.compile(r"[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?|\.[0-9]+(?:[eE][-+]?[0-9]+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 # Longest first: "===" before "==" before "=".
 _OPERATORS = (

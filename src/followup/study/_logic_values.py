@@ -8,8 +8,10 @@ operand is blank, as REDCap's calculated fields are.
 from __future__ import annotations
 
 import math
+import re
 
 Value = str | float | bool
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
 
 
 def as_number(value: Value) -> float | None:
@@ -19,12 +21,9 @@ def as_number(value: Value) -> float | None:
     if isinstance(value, float):
         return value
     text = value.strip()
-    if not text:
+    if not _NUMBER.fullmatch(text):  # ASCII digits only, as REDCap's and the browser's
         return None
-    try:
-        number = float(text)
-    except ValueError:
-        return None
+    number = float(text)
     return number if math.isfinite(number) else None
 
 

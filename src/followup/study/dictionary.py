@@ -22,6 +22,7 @@ from followup.study.csv_text import CsvTextError, csv_rows
 from followup.study.dictionary_checks import check_structure
 from followup.study.dictionary_rows import API_HEADER, CHOICE_TYPES, FIELD_TYPES, HEADER, RowReader
 from followup.study.errors import DictionaryError, Problem
+from followup.study.inputs import MAX_DEFINITION, InputError, read_input
 from followup.study.logic import Logic
 from followup.study.text_types import TextType
 
@@ -144,8 +145,8 @@ def load_dictionary(path: str | Path) -> DataDictionary:
     """Read a data dictionary (CSV, or the API's JSON); DictionaryError lists every problem."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as error:
+        raw = read_input(path, MAX_DEFINITION)
+    except (OSError, InputError) as error:
         raise DictionaryError(str(path), [Problem(None, None, f"cannot read: {error}")]) from None
     try:
         text = raw.decode("utf-8-sig")

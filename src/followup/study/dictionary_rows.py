@@ -285,7 +285,7 @@ class RowReader:
         if not value:
             return ""
         if field_type == "slider":
-            if not re.fullmatch(r"-?\d+", value):
+            if not re.fullmatch(r"-?[0-9]+", value):
                 self.problem(
                     index, f"a slider's minimum and maximum are whole numbers, not '{value}'"
                 )

@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from followup.study.dictionary import DataDictionary
 from followup.study.errors import LogicError, StudyError
+from followup.study.inputs import InputError, read_input
 from followup.study.logic import Logic, parse_logic
 from followup.study.plan_schema import PlanModel, Reporting
 from followup.study.record_view import InstanceChoice
@@ -99,10 +100,16 @@ def load_plan(path: str | Path, dictionary: DataDictionary) -> Plan:
     """Read plan.yaml and check it against the dictionary."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
+        text = read_input(path, MAX_PLAN).decode("utf-8")
+    except (OSError, UnicodeDecodeError, InputError) as error:
         raise PlanError(f"{path}: cannot read the plan: {error}") from None
     plan = read_plan(text, dictionary, source=str(path), folder=path.parent)
+    named = path.parent / plan.model.dictionary
+    if not named.is_file():
+        line = plan.where.get("dictionary", str(path))
+        raise PlanError(
+            f"{line}: dictionary: {plan.model.dictionary} does not exist beside the plan"
+        )
     missing = [
         f"{plan.where[f'schedule.{kind}']}: {file} does not exist"
         for kind, file in plan.schedule_files.items()
@@ -117,6 +124,8 @@ def read_plan(
     text: str, dictionary: DataDictionary, *, source: str = "plan", folder: Path = Path()
 ) -> Plan:
     """Parse plan YAML text (see load_plan)."""
+    if len(text) > MAX_PLAN:
+        raise PlanError(f"{source}: the plan is longer than {MAX_PLAN:,} characters (the limit)")
     try:
         node = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -125,6 +134,12 @@ def read_plan(
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(error, "problem", None) or str(error)
         raise PlanError(f"{source}{where}: not valid YAML: {problem}") from None
+    except RecursionError:
+        raise PlanError(
+            f"{source}: the YAML is nested too deeply to read (brackets or indentation hundreds of "
+            "levels deep); a plan needs a handful"
+        ) from None
+    _refuse_duplicate_keys(node, source)
     if not isinstance(data, dict):
         raise PlanError(f"{source}: the plan should be a mapping of keys such as study, endpoints")
     try:
@@ -132,6 +147,30 @@ def read_plan(
     except ValidationError as error:
         raise PlanError(_describe(error, node, source)) from None
     return _checked(model, dictionary, node, source, folder)
+
+
+MAX_PLAN = 1_000_000  # characters: far above any plan, far below a memory problem
+
+
+def _refuse_duplicate_keys(node: yaml.Node | None, source: str) -> None:
+    """A key written twice in one mapping is an error (YAML would silently keep the last)."""
+    pending = [node] if node is not None else []
+    while pending:
+        current = pending.pop()
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[object, int] = {}
+            for key, value in current.value:
+                name = key.value if isinstance(key, yaml.ScalarNode) else None
+                if name is not None and name in seen:
+                    raise PlanError(
+                        f"{source} line {key.start_mark.line + 1}: '{name}' appears twice in "
+                        f"the same mapping (first on line {seen[name]}); keep one"
+                    )
+                if name is not None:
+                    seen[name] = key.start_mark.line + 1
+                pending.append(value)
+        elif isinstance(current, yaml.SequenceNode):
+            pending.extend(current.value)
 
 
 def _describe(error: ValidationError, node: yaml.Node | None, source: str) -> str:
@@ -240,6 +279,7 @@ def _checked(
     where = {
         ".".join(location): _at(node, location, source)
         for location in (
+            ("dictionary",),
             *(("instances", form) for form in model.instances),
             *(("schedule", kind) for kind in SCHEDULE_FILES),
         )

@@ -8,7 +8,7 @@ derived variables; ``followup.study.plan`` parses and cross-checks them.
 from __future__ import annotations
 
 import re
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -40,6 +40,10 @@ class Event(_Strict):
     date: str
 
 
+# A time at which estimates are reported: a finite number of years (or months) after the origin.
+TimePoint = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+
+
 class Endpoint(_Strict):
     """Time from ``origin`` to the first event, censored at ``censor`` (last contact)."""
 
@@ -50,7 +54,7 @@ class Endpoint(_Strict):
     competing: list[Event] = []  # competing events: the endpoint is a cumulative incidence
     censor: str
     compare_by: list[str] = []
-    time_points: list[float] | None = None  # in the report's time unit; default: reporting's
+    time_points: list[TimePoint] | None = None  # in the report's time unit; default: reporting's
 
 
 class Rule(_Strict):
@@ -72,8 +76,8 @@ class Reporting(_Strict):
     conf_type: Literal["log", "log-log", "plain"] = "log-log"
     conf_level: float = Field(default=0.95, gt=0, lt=1)
     time_unit: Literal["years", "months"] = "years"
-    time_points: list[float] = [3, 4, 5]
-    month_days: float = 365.25 / 12
+    time_points: list[TimePoint] = [3, 4, 5]
+    month_days: float = Field(default=365.25 / 12, gt=0, allow_inf_nan=False)
 
 
 class FlowStep(Event):

@@ -28,7 +28,7 @@ from followup.study.dictionary import DataDictionary, Field
 from followup.study.logic import Logic
 from followup.study.schedule import CLASSIC, Schedule
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class RowLike(Protocol):

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from followup.study.csv_text import CsvTextError, csv_rows
 from followup.study.errors import Problem, ProblemsError
+from followup.study.inputs import MAX_DEFINITION, InputError, read_input
 
 
 class ScheduleError(ProblemsError):
@@ -128,8 +129,8 @@ def load_schedule(
         if path is None:
             continue
         try:
-            texts[kind] = Path(path).read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError) as error:
+            texts[kind] = read_input(Path(path), MAX_DEFINITION).decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError, InputError) as error:
             problems.append(Problem(None, None, f"{path}: cannot read: {error}"))
     if problems:
         raise ScheduleError(str(next(p for p in paths.values() if p)), problems)
@@ -180,7 +181,7 @@ def _table(text: str, kind: str, problems: list[Problem]) -> list[dict[str, str]
 
 def _arm(row: dict[str, str], problems: list[Problem]) -> int:
     text = row.get("arm_num", "1") or "1"
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         problems.append(Problem(None, "arm_num", f"arm '{text}' should be a number"))
         return 1
     return int(text)

@@ -146,7 +146,7 @@ def instance_number(
     name: str, context: LogicContext, event: str | None, field_name: str
 ) -> int | None:
     """The instance an instance smart variable (or a written number) names, for a field's form."""
-    if name.isdigit():
+    if name.isascii() and name.isdigit():
         return int(name)
     current = context.instance
     if name == "current-instance":

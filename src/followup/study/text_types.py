@@ -35,8 +35,8 @@ class TextType:
         return self.kind != "text"
 
 
-_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_TIME_OF_DAY = r"(\d|[01]\d|2[0-3]):([0-5]\d)"
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_TIME_OF_DAY = r"([0-9]|[01][0-9]|2[0-3]):([0-5][0-9])"
 
 
 def _date(text: str) -> dt.date | None:
@@ -50,7 +50,8 @@ def _date(text: str) -> dt.date | None:
 
 def _datetime(seconds: bool) -> Callable[[str], dt.datetime | None]:
     pattern = re.compile(
-        rf"(\d{{4}}-\d{{2}}-\d{{2}}) {_TIME_OF_DAY}" + (r":([0-5]\d)" if seconds else "")
+        rf"([0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}) {_TIME_OF_DAY}"
+        + (r":([0-5][0-9])" if seconds else "")
     )
 
     def read(text: str) -> dt.datetime | None:
@@ -65,7 +66,7 @@ def _datetime(seconds: bool) -> Callable[[str], dt.datetime | None]:
 
 
 def _integer(text: str) -> int | None:
-    return int(text) if re.fullmatch(r"[-+]?\d+", text) else None
+    return int(text) if re.fullmatch(r"[-+]?[0-9]+", text) else None
 
 
 _NUMBER = r"[-+]?[0-9]*{mark}?[0-9]+([eE][-+]?[0-9]+)?"
@@ -76,7 +77,7 @@ def _number(decimals: int | None, comma: bool = False) -> Callable[[str], float 
     if decimals is None:
         pattern = re.compile(_NUMBER.format(mark=mark))
     else:
-        pattern = re.compile(rf"-?\d+{mark}\d{{{decimals}}}")
+        pattern = re.compile(rf"-?[0-9]+{mark}[0-9]{{{decimals}}}")
 
     def read(text: str) -> float | None:
         if not pattern.fullmatch(text):
@@ -111,11 +112,11 @@ _EMAIL = (
 _PHONE = (
     r"(?:\(?([2-9]0[1-9]|[2-9]1[02-9]|[2-9][2-9][0-9]|800|811)\)?)\s*(?:[.-]\s*)?"
     r"([2-9]1[02-9]|[2-9][02-9]1|[2-9][02-9]{2})\s*(?:[.-]\s*)?([0-9]{4})"
-    r"(?:\s*(?:#|x\.?|ext\.?|extension)\s*(\d+))?"
+    r"(?:\s*(?:#|x\.?|ext\.?|extension)\s*([0-9]+))?"
 )
 _PHONE_UK = (
-    r"((((\+44|0044)\s?\d{4}|\(?0\d{4}\)?)\s?\d{3}\s?\d{3})|(((\+44|0044)\s?\d{3}|\(?0\d{3}\)?)"
-    r"\s?\d{3}\s?\d{4})|(((\+44|0044)\s?\d{2}|\(?0\d{2}\)?)\s?\d{4}\s?\d{4}))(\s?\#(\d{4}|\d{3}))?"
+    r"((((\+44|0044)\s?[0-9]{4}|\(?0[0-9]{4}\)?)\s?[0-9]{3}\s?[0-9]{3})|(((\+44|0044)\s?[0-9]{3}|\(?0[0-9]{3}\)?)"
+    r"\s?[0-9]{3}\s?[0-9]{4})|(((\+44|0044)\s?[0-9]{2}|\(?0[0-9]{2}\)?)\s?[0-9]{4}\s?[0-9]{4}))(\s?\#([0-9]{4}|[0-9]{3}))?"
 )
 
 _TYPES = [
@@ -133,8 +134,10 @@ _TYPES = [
         for order in ("ymd", "mdy", "dmy")
     ],
     TextType("time", "a time as HH:MM", _matches(_TIME_OF_DAY), "time"),
-    TextType("time_hh_mm_ss", "a time as HH:MM:SS", _matches(rf"{_TIME_OF_DAY}:[0-5]\d"), "time"),
-    TextType("time_mm_ss", "a time as MM:SS", _matches(r"[0-5]\d:[0-5]\d"), "time"),
+    TextType(
+        "time_hh_mm_ss", "a time as HH:MM:SS", _matches(rf"{_TIME_OF_DAY}:[0-5][0-9]"), "time"
+    ),
+    TextType("time_mm_ss", "a time as MM:SS", _matches(r"[0-5][0-9]:[0-5][0-9]"), "time"),
     TextType("integer", "a whole number", _integer, "number"),
     TextType("number", "a number", _number(None), "number"),
     *[
@@ -159,20 +162,23 @@ _TYPES = [
     TextType(
         "phone_australia",
         "an Australian phone number",
-        _matches(r"(\(0[2-8]\)|0[2-8])\s*\d{4}\s*\d{4}"),
+        _matches(r"(\(0[2-8]\)|0[2-8])\s*[0-9]{4}\s*[0-9]{4}"),
         "text",
     ),
     TextType("phone_uk", "a UK phone number", _matches(_PHONE_UK), "text"),
     TextType(
-        "zipcode", "a U.S. ZIP code (12345 or 12345-6789)", _matches(r"\d{5}(-\d{4})?"), "text"
+        "zipcode",
+        "a U.S. ZIP code (12345 or 12345-6789)",
+        _matches(r"[0-9]{5}(-[0-9]{4})?"),
+        "text",
     ),
     TextType(
-        "postalcode_australia", "an Australian postcode (4 digits)", _matches(r"\d{4}"), "text"
+        "postalcode_australia", "an Australian postcode (4 digits)", _matches(r"[0-9]{4}"), "text"
     ),
     TextType(
         "postalcode_canada",
         "a Canadian postal code",
-        _matches(r"[ABCEGHJKLMNPRSTVXY]\d[A-Z]\s*\d[A-Z]\d", re.IGNORECASE),
+        _matches(r"[ABCEGHJKLMNPRSTVXY][0-9][A-Z]\s*[0-9][A-Z][0-9]", re.IGNORECASE),
         "text",
     ),
     TextType(
@@ -182,18 +188,24 @@ _TYPES = [
         "text",
     ),
     TextType(
-        "postalcode_germany", "a German postal code", _matches(r"(0[1-9]|[1-9]\d)\d{3}"), "text"
+        "postalcode_germany",
+        "a German postal code",
+        _matches(r"(0[1-9]|[1-9][0-9])[0-9]{3}"),
+        "text",
     ),
     TextType(
         "postalcode_uk",
         "a UK postcode",
-        _matches(r"(([A-Z]{1,2}\d{1,2})|([A-Z]{1,2}\d[A-Z])) \d[ABD-HJLNP-Z]{2}"),
+        _matches(r"(([A-Z]{1,2}[0-9]{1,2})|([A-Z]{1,2}[0-9][A-Z])) [0-9][ABD-HJLNP-Z]{2}"),
         "text",
     ),
     TextType(
-        "ssn", "a U.S. social security number (123-45-6789)", _matches(r"\d{3}-\d\d-\d{4}"), "text"
+        "ssn",
+        "a U.S. social security number (123-45-6789)",
+        _matches(r"[0-9]{3}-[0-9][0-9]-[0-9]{4}"),
+        "text",
     ),
-    TextType("mrn_10d", "a 10-digit MRN", _matches(r"\d{10}"), "text"),
+    TextType("mrn_10d", "a 10-digit MRN", _matches(r"[0-9]{10}"), "text"),
     TextType(
         "mrn_generic",
         "an MRN (letters, digits, - and _)",
@@ -237,7 +249,7 @@ def _date_spellings(value: str) -> list[str]:
     """
     day, _, time = value.partition(" ")
     parts = re.split(r"[/.-]", day)
-    if time and re.fullmatch(r"\d:\d\d(:\d\d)?", time):
+    if time and re.fullmatch(r"[0-9]:[0-9][0-9](:[0-9][0-9])?", time):
         time = "0" + time
     tail = f" {time}" if time else ""
     spellings = [f"{day}{tail}"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from followup.study._logic_values import as_number
 from followup.study.dictionary import Field
 from followup.study.text_types import Parsed, read_limit
 
@@ -40,21 +41,21 @@ def _number_of(field: Field, raw: str, text: str) -> Parsed:
     """A slider's whole number in its range, a calc's number; other fields' text as it is."""
     if field.field_type == "slider":
         low, high = slider_range(field)
-        if not re.fullmatch(r"-?\d+", text) or not low <= int(text) <= high:
+        if not re.fullmatch(r"-?[0-9]+", text) or not low <= int(text) <= high:
             raise ValueError(f"'{raw}' should be a whole number from {low} to {high}")
         return int(text)
     if field.field_type == "calc":
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(f"'{raw}' is not a number (a calculated field)") from None
+        number = as_number(text)
+        if number is None:
+            raise ValueError(f"'{raw}' is not a number (a calculated field)")
+        return number
     return text
 
 
 def slider_range(field: Field) -> tuple[int, int]:
     """A slider's lowest and highest value (REDCap's default 0 to 100)."""
-    low = int(field.minimum) if re.fullmatch(r"-?\d+", field.minimum) else 0
-    high = int(field.maximum) if re.fullmatch(r"-?\d+", field.maximum) else 100
+    low = int(field.minimum) if re.fullmatch(r"-?[0-9]+", field.minimum) else 0
+    high = int(field.maximum) if re.fullmatch(r"-?[0-9]+", field.maximum) else 100
     return low, high
 
 
@@ -91,7 +92,9 @@ def as_stored(raw: str, field: Field, date_format: str = "YMD", decimal_comma: b
         return raw
     if text_type.kind in ("date", "datetime") and date_format in ("MDY", "DMY"):
         text = reorder_date(text, date_format)
-    if text_type.name.startswith("datetime_seconds") and re.fullmatch(r".+ \d{1,2}:\d\d", text):
+    if text_type.name.startswith("datetime_seconds") and re.fullmatch(
+        r".+ [0-9]{1,2}:[0-9][0-9]", text
+    ):
         return text + ":00"  # REDCap's import completes the seconds
     if text_type.kind in ("date", "datetime") and date_format in ("MDY", "DMY"):
         return text
@@ -104,12 +107,12 @@ def reorder_date(text: str, date_format: str) -> str:
     """M/D/Y or D/M/Y (separators / - .; a two-digit year as REDCap reads it) as Y-M-D."""
     day, _, time = text.partition(" ")
     parts = re.split(r"[/.-]", day)
-    if len(parts) != 3 or not all(p.isdigit() for p in parts) or len(parts[0]) > 2:
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) > 2:
         return text
     first, second, year = parts
     month, day_of_month = (first, second) if date_format == "MDY" else (second, first)
     if len(year) == 2:
         year = f"{20 if int(year) <= dt.date.today().year % 100 + 10 else 19}{year}"
-    if re.fullmatch(r"\d:\d\d(:\d\d)?", time):
+    if re.fullmatch(r"[0-9]:[0-9][0-9](:[0-9][0-9])?", time):
         time = "0" + time
     return f"{year}-{month.zfill(2)}-{day_of_month.zfill(2)}" + (f" {time}" if time else "")
