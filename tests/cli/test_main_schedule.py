@@ -44,10 +44,11 @@ def export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _study_copy(tmp_path: Path, plan_text: str, repeating: str | None = None) -> Path:
-    """The plan (and repeating.csv) in a folder of their own; returns the plan's path."""
+    """The plan, its dictionary (and repeating.csv) in a folder of their own; the plan's path."""
     folder = tmp_path / "study"
     folder.mkdir()
     (folder / "plan.yaml").write_text(plan_text, encoding="utf-8")
+    shutil.copy(STUDY / "dictionary.csv", folder / "dictionary.csv")  # the plan names it
     if repeating is None:
         shutil.copy(STUDY / "repeating.csv", folder / "repeating.csv")
     elif repeating:

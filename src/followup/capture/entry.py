@@ -250,7 +250,7 @@ def place_of(record: Record, form: str, event: str, instance: str) -> Place | No
     elif event:
         return None
     repeats = schedule.repeats_form(event, form) or schedule.repeats_event(event)
-    if not instance.isdigit() or len(instance) > 9:
+    if not (instance.isascii() and instance.isdigit()) or len(instance) > 9:
         return None
     number = int(instance)
     if (

@@ -33,7 +33,7 @@ def _codes(tag: ActionTag | None) -> frozenset[str]:
 
 def _number(tag: ActionTag | None) -> int | None:
     text = (tag.argument or "").strip() if tag else ""
-    return int(text) if text.isdigit() else None
+    return int(text) if text.isascii() and text.isdigit() else None
 
 
 @dataclass(frozen=True)

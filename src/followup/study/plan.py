@@ -105,11 +105,9 @@ def load_plan(path: str | Path, dictionary: DataDictionary) -> Plan:
         raise PlanError(f"{path}: cannot read the plan: {error}") from None
     plan = read_plan(text, dictionary, source=str(path), folder=path.parent)
     named = path.parent / plan.model.dictionary
-    if not named.is_file():
+    if "dictionary" in plan.model.model_fields_set and not named.is_file():
         line = plan.where.get("dictionary", str(path))
-        raise PlanError(
-            f"{line}: dictionary: {plan.model.dictionary} does not exist beside the plan"
-        )
+        raise PlanError(f"{line}: {plan.model.dictionary} does not exist beside the plan")
     missing = [
         f"{plan.where[f'schedule.{kind}']}: {file} does not exist"
         for kind, file in plan.schedule_files.items()
