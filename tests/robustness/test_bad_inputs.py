@@ -186,3 +186,14 @@ def test_an_output_path_that_cannot_be_made_is_named(
     )
     assert status == 2, out
     assert "findings.csv" in out
+
+
+def test_a_clean_export_validates_clean_without_a_plan(mll03_files: Files) -> None:
+    """Without a plan a form applies where it was started, as REDCap's rules see it.
+
+    The relapse questionnaire is not required of patients who never relapsed.
+    """
+    dictionary, records, _ = mll03_files
+    status, out = _run("validate", "-d", dictionary, "-r", records, "-q")
+    assert status == 0, out
+    assert "0 error(s)" in out

@@ -99,10 +99,7 @@ def validate(
     for index, record in enumerate(records):
         values = record.values
         forms = row_forms(dictionary, record, schedule, repeating)
-        applicable = {
-            form: (form_logic or {}).get(form) is None or (form_logic or {})[form].show(values)
-            for form in forms
-        }
+        applicable = {form: _form_applies(dictionary, form, values, form_logic) for form in forms}
         name = _row_name(record)
         for field in dictionary:
             if field.holds_data and field.form in forms:
@@ -120,6 +117,27 @@ def validate(
         )
         findings.extend(ruled.get(index, ()))
     return findings
+
+
+def _form_applies(
+    dictionary: DataDictionary,
+    form: str,
+    values: Mapping[str, str],
+    form_logic: Mapping[str, Logic] | None,
+) -> bool:
+    """Whether a form is asked of a record.
+
+    The plan's ``forms:`` logic says; without a plan, as REDCap's data quality rules see it, a
+    form that holds a value or a status past Incomplete.
+    """
+    if form_logic is not None:
+        logic = form_logic.get(form)
+        return logic is None or logic.show(values)
+    if values.get(f"{form}_complete", "").strip() in ("1", "2"):
+        return True
+    return any(
+        has_value(f, values) for f in dictionary.form_fields(form) if f.name != dictionary.record_id
+    )
 
 
 def row_forms(
