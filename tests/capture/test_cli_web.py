@@ -100,3 +100,19 @@ def test_setup_creates_the_study_with_its_records(demo_export: tuple[Path, Path,
     again = CliRunner().invoke(cli, ["setup", "--name", "Twice", "-d", str(dictionary)])
     assert again.exit_code == 2
     assert "already has a study" in again.stderr
+
+
+@pytest.mark.django_db
+def test_setup_with_a_bad_row_stores_nothing_so_the_retry_works(
+    demo_export: tuple[Path, Path, Path], tmp_path: Path
+) -> None:
+    dictionary, records, plan = demo_export
+    text = records.read_text(encoding="utf-8").splitlines()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("\n".join([text[0], text[1] + ",a stray cell", *text[2:]]) + "\n")
+    args = ["setup", "--name", "Retry", "-d", str(dictionary), "-p", str(plan)]
+    failed = CliRunner().invoke(cli, [*args, "-r", str(bad)])
+    assert failed.exit_code == 2, failed.output
+    retried = CliRunner().invoke(cli, [*args, "-r", str(records)])
+    assert retried.exit_code == 0, retried.output
+    assert "63 records loaded" in retried.stderr

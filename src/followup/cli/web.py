@@ -182,10 +182,14 @@ def setup_command(
     def action() -> int:
         _django(data_dir)
         _migrate()
+        from django.db import transaction
+
         from followup.capture.models import Study
         from followup.capture.setup import create_study, load_records, schedule_texts
         from followup.io import load_records as read_export
         from followup.study import load_dictionary
+        from followup.study.plan import load_plan
+        from followup.study.schedule import read_schedule
 
         if Study.objects.exists():
             click.echo(
@@ -193,11 +197,19 @@ def setup_command(
             )
             return BAD_INPUT
         plan = plan_path.read_text(encoding="utf-8") if plan_path else ""
-        files = schedule_texts(plan_path, load_dictionary(dictionary_path)) if plan_path else {}
-        study = create_study(name, dictionary_path.read_text(encoding="utf-8-sig"), plan, files)
-        if records_path is not None:
-            export = read_export(records_path, study.dictionary, schedule=study.schedule)
-            count = load_records(study, export, user="followup setup")
+        dictionary = load_dictionary(dictionary_path)
+        files = schedule_texts(plan_path, dictionary) if plan_path else {}
+        schedule = read_schedule(files)
+        codes = load_plan(plan_path, dictionary).missing_codes if plan_path else {}
+        export = (  # read and checked before anything is stored
+            read_export(records_path, dictionary, missing_codes=codes, schedule=schedule)
+            if records_path is not None
+            else None
+        )
+        with transaction.atomic():  # the study and its records, or nothing
+            study = create_study(name, dictionary_path.read_text(encoding="utf-8-sig"), plan, files)
+            count = load_records(study, export, user="followup setup") if export else 0
+        if export is not None:
             click.echo(f"{count} records loaded into {study.hospitals.count()} hospitals", err=True)
         click.echo(f"study created: {name}")
         return DONE
