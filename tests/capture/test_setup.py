@@ -221,10 +221,10 @@ def test_a_translation_is_loaded_checked_and_audited(site: Site) -> None:
     ("action", "files", "expected"),
     [
         ("definition", {"plan": "[" * 100_000 + "]" * 100_000}, "nested too deeply"),
-        (
+        (  # 4.5 million characters of indentation: past the plan's size limit first
             "definition",
             {"plan": "".join(f"{' ' * n}a:\n" for n in range(3000))},
-            "nested too deeply",
+            "1,000,000 characters (the limit)",
         ),
         ("records", {"records": "record_id\n" + "x" * 200_000 + "\n"}, "longer than 100 bytes"),
     ],

@@ -8,7 +8,6 @@ predecessor, whichever study or account they concern.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import json
@@ -19,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from followup.capture.models import AuditEntry, AuditHead, Study
+from followup.study.csv_text import SafeWriter
 
 GENESIS = "0" * 64
 _FIELDS = ("at", "user", "study", "record", "form", "field", "action", "old", "new", "reason")
@@ -152,7 +152,7 @@ def verify() -> Verification:
 def trail_csv(entries: list[AuditEntry]) -> str:
     """The trail as CSV, as an inspector reads it."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(["id", *_FIELDS, "event", "instance", "hash"])
     for e in entries:
         content = _content(e)

@@ -9,12 +9,12 @@ columns it holds filled in.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from followup.study import DataDictionary
+from followup.study.csv_text import SafeWriter
 from followup.study.schedule import CLASSIC, Schedule
 
 ACCESS_GROUP = "redcap_data_access_group"
@@ -52,7 +52,7 @@ def records_csv(
     """
     header = export_header(dictionary, access_group=access_group, schedule=schedule)
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")
     writer.writerow(header)
     for row in rows:
         writer.writerow([row.get(column, "") for column in header])

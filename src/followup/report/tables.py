@@ -9,6 +9,7 @@ import pandas as pd
 
 from followup.analysis import EndpointResult, StudyResults
 from followup.report.numbers import figure, hazard_ratio, lowered, p_value, time_label
+from followup.study.csv_text import safe_cell
 
 
 @dataclass(frozen=True)
@@ -195,6 +196,8 @@ def write_tables(tables: list[Table], folder: Path) -> list[Table]:
     written = []
     for table in tables:
         path = folder / f"{table.name}.csv"
-        table.frame.to_csv(path, index=False, encoding="utf-8-sig")
+        shown = table.frame.map(safe_cell)  # a label that looks like a formula stays text
+        shown.columns = [safe_cell(c) for c in table.frame.columns]
+        shown.to_csv(path, index=False, encoding="utf-8-sig")
         written.append(Table(table.name, table.title, table.frame, path))
     return written

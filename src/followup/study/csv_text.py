@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+from collections.abc import Iterable
+from typing import Any
 
 FIELD_LIMIT = 16 * 1024 * 1024  # characters in one cell
 DELIMITERS = (",", ";", "\t")
@@ -45,3 +48,36 @@ def csv_rows(text: str) -> list[list[str]]:
         else:
             message = f"is not readable as CSV ({error})"
         raise CsvTextError(reader.line_num + 1, message) from None
+
+
+# A cell a spreadsheet would run as a formula (=HYPERLINK(…), +cmd|…, @SUM(…), a leading tab or
+# carriage return); OWASP's CSV-injection advice: prefix it with ' so it is shown as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[-+]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+
+def safe_cell(value: object) -> object:
+    """A cell as written to a CSV a person may open in Excel: a formula is made text.
+
+    Numbers (-3, +2.5) are left as they are; any other text starting = + - @ tab or CR is
+    prefixed with a single quote.
+    """
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+class SafeWriter:
+    """csv.writer whose every cell goes through safe_cell: the one writer of Followup's CSVs."""
+
+    def __init__(self, handle: Any, **options: Any) -> None:
+        self._writer = csv.writer(handle, **options)
+
+    def writerow(self, row: Iterable[object]) -> None:
+        """Write one row, formulas made text."""
+        self._writer.writerow([safe_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable[object]]) -> None:
+        """Write the rows, formulas made text."""
+        for row in rows:
+            self.writerow(row)

@@ -8,13 +8,13 @@ findings a data manager can sort, print and send back to the hospitals.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import astuple, dataclass, fields
 from pathlib import Path
 from typing import Literal, Protocol
 
 from followup.study.calculations import compute, computed_fields, disagrees
+from followup.study.csv_text import SafeWriter
 from followup.study.dictionary import DataDictionary, Field
 from followup.study.logic import Logic
 from followup.study.record_context import context_for, row_context
@@ -353,7 +353,7 @@ def _rule_findings(
 def write_findings(findings: Sequence[Finding], path: str | Path) -> None:
     """Findings as CSV, one per row, with a header."""
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
+        writer = SafeWriter(handle)
         writer.writerow([f.name for f in fields(Finding)])
         writer.writerows(astuple(f) for f in findings)
 
