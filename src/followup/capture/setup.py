@@ -238,6 +238,20 @@ def _import_row(
             )
             for c, v in values.items()
         ]
+        if status:  # the trail says every stored value, the form's status too
+            changes.append(
+                Change(
+                    record.record_id,
+                    form,
+                    f"{form}_complete",
+                    "status",
+                    "",
+                    str(status),
+                    f"imported from {source}",
+                    event=row.event,
+                    instance=row.instance,
+                )
+            )
     return changes
 
 

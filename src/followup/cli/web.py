@@ -379,17 +379,35 @@ def audit() -> None:
 @_DATA
 @debug_option
 def verify(data_dir: Path, debug: bool) -> None:
-    """Recompute every entry's hash; name the first entry that was changed, removed or reordered."""
+    """Check the trail's hash chain, then replay it against every stored value.
+
+    Names the first entry that was changed, removed or reordered, and each stored value the
+    trail does not account for.
+    """
 
     def action() -> int:
         _django(data_dir)
         from followup.capture.audit import verify as check
+        from followup.capture.audit_replay import differences
+        from followup.capture.models import Study
 
         result = check()
-        if result.ok:
-            click.echo(f"audit trail intact: {result.entries} entries")
-            return DONE
-        click.echo(f"audit trail BROKEN at entry {result.first_broken}: {result.reason}", err=True)
-        return FINDINGS
+        if not result.ok:
+            click.echo(
+                f"audit trail BROKEN at entry {result.first_broken}: {result.reason}", err=True
+            )
+            return FINDINGS
+        found = [d for study in Study.objects.all() for d in differences(study)]
+        for difference in found:
+            click.echo(f"stored value not in the trail: {difference}", err=True)
+        if found:
+            click.echo(
+                f"audit trail intact ({result.entries} entries), but {len(found)} stored "
+                "values differ from what it records",
+                err=True,
+            )
+            return FINDINGS
+        click.echo(f"audit trail intact: {result.entries} entries; every stored value replays")
+        return DONE
 
     _run(action, debug)
