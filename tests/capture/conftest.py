@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,15 @@ class Site:
 @pytest.fixture(scope="session")
 def demo_export(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     return write_demo_records(tmp_path_factory.mktemp("capture"))
+
+
+@pytest.fixture(autouse=True)
+def _own_audit_checkpoint(settings: Any) -> Iterator[None]:
+    """Each test's trail starts without another test's checkpoint (the data folder is shared)."""
+    path = Path(settings.DATA_DIR) / "audit-checkpoint.json"
+    path.unlink(missing_ok=True)
+    yield
+    path.unlink(missing_ok=True)
 
 
 @pytest.fixture(autouse=True)

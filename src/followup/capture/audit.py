@@ -17,6 +17,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from followup.capture.audit_anchor import checkpoint_problem, write_checkpoint
 from followup.capture.models import AuditEntry, AuditHead, Study
 from followup.study.csv_text import SafeWriter
 
@@ -97,6 +98,7 @@ def append(study: Study | None, user: str, changes: list[Change]) -> list[AuditE
             written.append(entry)
         head.hash = previous
         head.save(update_fields=["hash"])
+        transaction.on_commit(write_checkpoint)  # the trail's new end, beside the data
     return written
 
 
@@ -146,6 +148,9 @@ def verify() -> Verification:
         return Verification(
             count, count + 1, "the trail ends before its last recorded entry (entries were removed)"
         )
+    short = checkpoint_problem()
+    if short is not None:
+        return Verification(count, short[0] or count + 1, short[1])
     return Verification(count, None, "")
 
 

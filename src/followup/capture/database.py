@@ -45,10 +45,23 @@ def backup(target: Path) -> Path:
     return target
 
 
+class RestoreError(ValueError):
+    """A file that is not a backup of this kind of database; nothing was replaced."""
+
+
+_SQLITE = b"SQLite format 3\x00"
+
+
 def restore(source: Path) -> None:
     """Replace the database with a backup (stop the server first)."""
     db = _database()
     if str(db["ENGINE"]).endswith("sqlite3"):
+        with source.open("rb") as handle:
+            if handle.read(len(_SQLITE)) != _SQLITE:
+                raise RestoreError(
+                    f"{source} is not a SQLite database (a backup made by followup backup); "
+                    "nothing was replaced"
+                )
         name = Path(str(db["NAME"]))
         name.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("-wal", "-shm"):

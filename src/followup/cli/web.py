@@ -344,9 +344,11 @@ def backup(target: Path, data_dir: Path, debug: bool) -> None:
 
     def action() -> int:
         _django(data_dir)
+        from followup.capture.audit_anchor import write_checkpoint
         from followup.capture.database import backup as copy
 
-        click.echo(f"backup: {copy(target)}")
+        mark = write_checkpoint()  # the trail's end as it is in this backup, signed
+        click.echo(f"backup: {copy(target)} (audit checkpoint: {mark['entries']} entries)")
         return DONE
 
     _run(action, debug)
@@ -361,10 +363,18 @@ def restore(source: Path, data_dir: Path, debug: bool) -> None:
 
     def action() -> int:
         _django(data_dir)
+        from followup.capture.database import RestoreError
         from followup.capture.database import restore as put_back
 
-        put_back(source)
-        click.echo(f"restored from {source}")
+        try:
+            put_back(source)
+        except RestoreError as error:
+            click.echo(f"error: {error}", err=True)
+            return BAD_INPUT
+        from followup.capture.audit_anchor import write_checkpoint
+
+        mark = write_checkpoint()  # the restored trail is now the one to verify against
+        click.echo(f"restored from {source}; audit checkpoint reset to {mark['entries']} entries")
         return DONE
 
     _run(action, debug)
@@ -373,6 +383,27 @@ def restore(source: Path, data_dir: Path, debug: bool) -> None:
 @cli.group()
 def audit() -> None:
     """The audit trail."""
+
+
+@audit.command(short_help="Write the trail's signed checkpoint (run it from a schedule).")
+@_DATA
+@debug_option
+def checkpoint(data_dir: Path, debug: bool) -> None:
+    """Sign where the trail ends now into audit-checkpoint.json beside the data.
+
+    Saves write it too; a schedule (cron) and FOLLOWUP_AUDIT_ANCHOR, a command that receives it
+    on standard input, keep a copy where the database cannot roll it back.
+    """
+
+    def action() -> int:
+        _django(data_dir)
+        from followup.capture.audit_anchor import write_checkpoint
+
+        mark = write_checkpoint()
+        click.echo(f"audit checkpoint: {mark['entries']} entries, last {mark['last_id']}")
+        return DONE
+
+    _run(action, debug)
 
 
 @audit.command(short_help="Check the hash chain of the audit trail.")
