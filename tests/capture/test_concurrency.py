@@ -10,6 +10,7 @@ import os
 import threading
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from followup.capture.audit import verify
@@ -64,3 +65,13 @@ def test_sqlite_runs_in_wal_mode(db: None) -> None:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA journal_mode")
         assert cursor.fetchone()[0] == "wal"
+
+
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"), reason="SQLite only"
+)
+def test_sqlite_syncs_every_commit(db: None) -> None:
+    """synchronous=FULL (2): an acknowledged save survives a power loss, not only a kill."""
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA synchronous")
+        assert cursor.fetchone()[0] == 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -37,7 +38,10 @@ def _records_with(records: Path, tmp_path: Path, column: str, value: str) -> Pat
 
 
 def _plan_with(plan: Path, tmp_path: Path, edit: Callable[[str], str]) -> Path:
-    path = plan.parent / f"edited-{tmp_path.name}.yaml"  # beside the dictionary it names
+    """An edited copy of the plan, with the files it names beside it."""
+    for name in ("dictionary.csv", "repeating.csv"):
+        shutil.copy(plan.parent / name, tmp_path / name)
+    path = tmp_path / "edited-plan.yaml"
     path.write_text(edit(plan.read_text(encoding="utf-8")), encoding="utf-8")
     return path
 

@@ -98,10 +98,16 @@ _default = f"sqlite:///{DATA_DIR / 'followup.sqlite3'}"
 DATABASES = {
     "default": dj_database_url.parse(os.environ.get("DATABASE_URL", _default), conn_max_age=0)
 }
+# SQLite's durability: FULL syncs the write-ahead log at every commit, so an acknowledged save
+# survives a power loss too (NORMAL survives a killed process, not a power cut). The cost is
+# measured in benchmarks/sqlite_durability.py; FOLLOWUP_SQLITE_SYNCHRONOUS=NORMAL trades it back.
+SQLITE_SYNCHRONOUS = os.environ.get("FOLLOWUP_SQLITE_SYNCHRONOUS", "FULL").upper()
+if SQLITE_SYNCHRONOUS not in ("FULL", "NORMAL", "EXTRA"):
+    raise ImproperlyConfigured("FOLLOWUP_SQLITE_SYNCHRONOUS must be FULL, EXTRA or NORMAL")
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # WAL lets readers work while one writer saves; the init command sets it on every connection.
     DATABASES["default"]["OPTIONS"] = {
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={SQLITE_SYNCHRONOUS};",
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
