@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := .venv
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: install system demo serve test lint unit postgres messages bench reference clean
+.PHONY: install system demo serve test lint unit postgres messages bench fuzz reference clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -70,6 +70,11 @@ messages: install system
 
 bench: install
 	$(RUN) python benchmarks/survival.py
+	$(RUN) python benchmarks/sqlite_durability.py
+
+# The parsers' fuzz tests with ten times the suite's examples (25,000 per parser).
+fuzz: install
+	FOLLOWUP_FUZZ=25000 $(RUN) pytest -q -p no:cacheprovider tests/robustness/test_fuzz.py
 
 # Regenerates tests/reference/*.json from R; needs Debian's r-base-core r-cran-survival
 # r-cran-cmprsk r-cran-jsonlite. CI never runs this: it compares against the committed JSON.

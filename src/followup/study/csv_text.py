@@ -28,7 +28,14 @@ class CsvTextError(ValueError):
 
 def delimiter_of(header_line: str) -> str:
     """The delimiter that splits the header line into the most cells (comma on a tie)."""
-    counts = {d: len(next(csv.reader([header_line], delimiter=d), [])) for d in DELIMITERS}
+
+    def cells(delimiter: str) -> int:
+        try:
+            return len(next(csv.reader([header_line], delimiter=delimiter), []))
+        except csv.Error:  # a quote left open on the first line: the reader will say where
+            return 0
+
+    counts = {d: cells(d) for d in DELIMITERS}
     return max(DELIMITERS, key=lambda d: (counts[d], d == ","))
 
 
@@ -37,7 +44,7 @@ def csv_rows(text: str) -> list[list[str]]:
     text = text.lstrip("\ufeff")
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
-    header_line = text.split("\n", 1)[0]
+    header_line = re.split(r"\r\n|\r|\n", text, maxsplit=1)[0]
     csv.field_size_limit(FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter_of(header_line))
     try:
