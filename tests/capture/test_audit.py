@@ -52,3 +52,17 @@ def test_the_model_refuses_changes_and_deletes(site: Site) -> None:
         entry.save()
     with pytest.raises(PermissionError):
         entry.delete()
+
+
+def test_reordering_two_entries_is_found_at_the_first(site: Site) -> None:
+    first, second = AuditEntry.objects.order_by("id").values()[3:5]
+    columns = [c for c in first if c != "id"]
+    assignments = ", ".join(f'"{c}" = %s' for c in columns)
+    with connection.cursor() as cursor:  # each row takes the other's whole content and hashes
+        cursor.execute("UPDATE capture_auditentry SET hash = %s WHERE id = %s", ["x", first["id"]])
+        for target, source in ((second, first), (first, second)):
+            cursor.execute(
+                f"UPDATE capture_auditentry SET {assignments} WHERE id = %s",
+                [*(source[c] for c in columns), target["id"]],
+            )
+    assert verify().first_broken == first["id"]
