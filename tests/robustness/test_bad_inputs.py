@@ -201,3 +201,17 @@ def test_a_clean_export_validates_clean_without_a_plan(mll03_files: Files) -> No
     status, out = _run("validate", "-d", dictionary, "-r", records, "-q")
     assert status == 0, out
     assert "0 error(s)" in out
+
+
+def test_an_expression_past_the_length_limit_is_named_as_such() -> None:
+    from followup.study import LogicError, parse_logic
+
+    chain = " or ".join(f"[a] = '{n}'" for n in range(100_000))  # the campaign's 100k-term chain
+    try:
+        parse_logic(chain)
+    except LogicError as error:
+        said = error.reason
+    else:
+        said = "parsed"
+    assert said == "the expression is longer than 200,000 characters (the limit)"
+    assert parse_logic(" or ".join(f"[a] = '{n}'" for n in range(10_000))).show({"a": "9999"})

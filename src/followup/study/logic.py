@@ -274,6 +274,7 @@ def _names_this_row(reference: Reference, context: LogicContext) -> bool:
 # Brackets, calls, unary minus and ^ nested in one another; REDCap's own files nest a handful
 # deep. The limit keeps parsing and evaluation well inside Python's recursion limit.
 MAX_DEPTH = 60
+MAX_LENGTH = 200_000  # characters of one expression: REDCap's longest calcs are a few thousand
 _COMPARISONS = ("=", "==", "<>", "!=", "<", "<=", ">", ">=")
 
 
@@ -281,6 +282,12 @@ def parse_logic(text: str) -> Logic:
     """Parse a branching-logic or calc expression; a blank one means 'always shown'."""
     if not text.strip():
         return Logic(text, (), _Literal(True))
+    if len(text) > MAX_LENGTH:
+        raise LogicError(
+            text[:60] + "…",
+            1,
+            f"the expression is longer than {MAX_LENGTH:,} characters (the limit)",
+        )
     parser = _Parser(text, tokenize(text))
     root = parser.expression()
     parser.expect_end()
