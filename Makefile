@@ -54,10 +54,12 @@ lint: install
 unit: install system
 	$(RUN) pytest
 
-# The web app's model, permission and concurrency tests again, on a real PostgreSQL server
-# started (and stopped) for them; the browser journeys are the same on either database.
+# The web app's model, permission and concurrency tests again, and the fault tests (a killed
+# server, a backup during saves), on a real PostgreSQL server started (and stopped) for them;
+# the browser journeys are the same on either database.
 postgres: install system
 	$(RUN) python -m tests.capture.postgres pytest -q -p no:cacheprovider tests/capture \
+		tests/robustness/test_kill.py tests/robustness/test_backup.py \
 		--ignore=tests/capture/test_journeys.py
 
 # The web app's message catalogue: extract every string of the pages and messages into the .po

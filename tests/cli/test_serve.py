@@ -53,14 +53,14 @@ class Server:
         return dict(re.findall(r"^\s+(\w+)\s+(\S+)\s+", self.stdout, flags=re.MULTILINE))
 
 
-def _serve(data: Path) -> Server:
+def _serve(data: Path, env: dict[str, str] | None = None) -> Server:
     port = _free_port()
     process = subprocess.Popen(
         [FOLLOWUP, "serve", "--data", str(data), "--port", str(port)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env=ENV,
+        env=ENV if env is None else env,
     )
     lines = []
     assert process.stdout is not None
