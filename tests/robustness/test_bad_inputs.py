@@ -215,3 +215,12 @@ def test_an_expression_past_the_length_limit_is_named_as_such() -> None:
         said = "parsed"
     assert said == "the expression is longer than 200,000 characters (the limit)"
     assert parse_logic(" or ".join(f"[a] = '{n}'" for n in range(10_000))).show({"a": "9999"})
+
+
+def test_rounding_to_absurd_places_gives_redcaps_answer_not_an_error() -> None:
+    from followup.study import parse_logic
+
+    values = {"a": "123.456"}
+    assert parse_logic("round([a], 400)").value(values) == 123.456  # nothing left to round
+    assert parse_logic("round([a], -400)").value(values) == 0.0  # to 10^400: zero
+    assert parse_logic("round([a], -2)").value(values) == 100.0

@@ -67,8 +67,12 @@ def _rounding(mode: Callable[[float], float]) -> Function:
     def run(args: Sequence[Value], context: LogicContext) -> Value:
         number = as_number(args[0])
         places = as_number(args[1]) if len(args) > 1 else 0.0
-        if number is None or places is None or abs(places) > 15:
-            return "" if number is None or places is None else number
+        if number is None or places is None:
+            return ""
+        if places > 15:  # past a double's precision: nothing left to round
+            return number
+        if places < -308:  # rounding to a power of ten beyond any double: 0
+            return 0.0
         scale = 10.0 ** int(places)
         return _finite(mode(number * scale) / scale)
 

@@ -94,7 +94,8 @@
     return (a) => {
       const n = asNumber(a[0]), places = a.length > 1 ? asNumber(a[1]) : 0;
       if (n === null || places === null) return "";
-      if (Math.abs(places) > 15) return n;
+      if (places > 15) return n;
+      if (places < -308) return 0;
       const scale = Math.pow(10, Math.trunc(places));
       const r = mode(n * scale) / scale;
       return isFinite(r) ? r : "";
