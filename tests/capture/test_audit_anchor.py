@@ -73,5 +73,6 @@ def test_restoring_a_file_that_is_not_a_database_replaces_nothing(
     before = AuditEntry.objects.count()
     result = CliRunner().invoke(cli, ["restore", str(bogus)])
     assert result.exit_code == 2
-    assert "is not a SQLite database" in result.stderr
+    assert "is not a" in result.stderr  # a SQLite database, or a PostgreSQL backup
+    assert "nothing was replaced" in result.stderr
     assert AuditEntry.objects.count() == before

@@ -50,6 +50,7 @@ class RestoreError(ValueError):
 
 
 _SQLITE = b"SQLite format 3\x00"
+_PGDUMP = b"PGDMP"  # the first bytes of pg_dump's custom format
 
 
 def restore(source: Path) -> None:
@@ -69,9 +70,17 @@ def restore(source: Path) -> None:
         with sqlite3.connect(str(source)) as backup_copy, sqlite3.connect(str(name)) as live:
             backup_copy.backup(live)
         return
+    with source.open("rb") as handle:
+        if handle.read(len(_PGDUMP)) != _PGDUMP:
+            raise RestoreError(
+                f"{source} is not a PostgreSQL backup (pg_dump's custom format, made by followup "
+                "backup); nothing was replaced"
+            )
     env = os.environ | {"PGPASSWORD": str(db.get("PASSWORD") or "")}
     command = ["pg_restore", "--clean", "--if-exists", "--no-owner", *_pg_args(db), str(source)]
-    subprocess.run(command, check=True, env=env)
+    done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RestoreError(f"pg_restore could not restore {source}: {done.stderr.strip()[:500]}")
 
 
 def _pg_args(db: dict[str, object]) -> list[str]:
