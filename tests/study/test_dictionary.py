@@ -110,6 +110,7 @@ def _field(name: str, **cells: str) -> dict[str, str]:
             "'zero' is not a whole number",
         ),
         (_field("dx", validation="date_ymd", maximum="2009-02-30"), HEADER[9], "not a date"),
+        (_field("dx", validation="date_ymd", minimum="1/2/xx"), HEADER[8], "not a date"),
         (_field("age", minimum="0"), HEADER[8], "needs a validation type"),
         (_field("level", type="slider", minimum="0.5"), HEADER[8], "whole numbers"),
         (_field("sig", type="text", validation="signature"), HEADER[7], "applies to file fields"),

@@ -16,6 +16,7 @@ import pytest
 
 from followup.study import DataDictionary, DictionaryError, Field, load_dictionary, read_dictionary
 from followup.study.logic_context import LogicContext
+from followup.study.record_context import context_for
 
 CORPUS = Path(__file__).parents[1] / "redcap_corpus"
 SOURCES = list(csv.DictReader((CORPUS / "SOURCES.csv").read_text(encoding="utf-8").splitlines()))
@@ -43,17 +44,7 @@ def _filled(field: Field) -> dict[str, str]:
 
 
 def _context(dictionary: DataDictionary) -> LogicContext:
-    return LogicContext(
-        record="1",
-        checkboxes={
-            f.name: tuple(c.code for c in f.choices)
-            for f in dictionary
-            if f.field_type == "checkbox"
-        },
-        choice_labels={
-            f.name: {c.code: c.label for c in f.choices} for f in dictionary if f.choices
-        },
-    )
+    return context_for(dictionary, record="1")
 
 
 @pytest.mark.parametrize("source", DICTIONARIES, ids=[row["file"] for row in DICTIONARIES])

@@ -241,25 +241,31 @@ def read_limit(value: str, text_type: TextType) -> object:
     return text_type.read(value)
 
 
-def _date_spellings(value: str) -> list[str]:
-    """Y-M-D as written, then M/D/Y and D/M/Y (REDCap's upload page offers both).
+def _padded_time(time: str) -> str:
+    """A time typed with a one-digit hour (9:30) as REDCap stores it (09:30)."""
+    return "0" + time if re.fullmatch(r"[0-9]:[0-9][0-9](:[0-9][0-9])?", time) else time
+
+
+def reorder_date(text: str, date_format: str) -> str:
+    """M/D/Y or D/M/Y (separators / - .) as Y-M-D; other text as it is.
 
     A two-digit year is read as REDCap's date cleaner reads it (up to ten years ahead: 20yy,
     else 19yy).
     """
-    day, _, time = value.partition(" ")
+    day, _, time = text.partition(" ")
     parts = re.split(r"[/.-]", day)
-    if time and re.fullmatch(r"[0-9]:[0-9][0-9](:[0-9][0-9])?", time):
-        time = "0" + time
-    tail = f" {time}" if time else ""
-    spellings = [f"{day}{tail}"]
-    if len(parts) == 3 and len(parts[2]) in (2, 4) and len(parts[0]) <= 2:
-        first, second, year = parts
-        if len(year) == 2:
-            century = 20 if int(year) <= (dt.date.today().year % 100) + 10 else 19
-            year = f"{century}{year}"
-        spellings += [
-            f"{year}-{first.zfill(2)}-{second.zfill(2)}{tail}",
-            f"{year}-{second.zfill(2)}-{first.zfill(2)}{tail}",
-        ]
-    return spellings
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) > 2:
+        return text
+    first, second, year = parts
+    month, day_of_month = (first, second) if date_format == "MDY" else (second, first)
+    if len(year) == 2:
+        year = f"{20 if int(year) <= dt.date.today().year % 100 + 10 else 19}{year}"
+    time = _padded_time(time)
+    return f"{year}-{month.zfill(2)}-{day_of_month.zfill(2)}" + (f" {time}" if time else "")
+
+
+def _date_spellings(value: str) -> list[str]:
+    """Y-M-D as written, then M/D/Y and D/M/Y (REDCap's upload page offers both)."""
+    day, _, time = value.partition(" ")
+    written = f"{day} {_padded_time(time)}" if time else day
+    return list(dict.fromkeys([written, reorder_date(value, "MDY"), reorder_date(value, "DMY")]))

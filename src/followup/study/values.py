@@ -7,7 +7,7 @@ import re
 
 from followup.study._logic_values import as_number
 from followup.study.dictionary import Field
-from followup.study.text_types import Parsed, read_limit
+from followup.study.text_types import Parsed, read_limit, reorder_date
 
 FORM_STATUS = {"0": "Incomplete", "1": "Unverified", "2": "Complete"}
 
@@ -101,18 +101,3 @@ def as_stored(raw: str, field: Field, date_format: str = "YMD", decimal_comma: b
     if decimal_comma and text_type.kind == "number" and "comma" not in text_type.name:
         return text.replace(",", ".", 1) if text.count(",") == 1 and "." not in text else raw
     return raw
-
-
-def reorder_date(text: str, date_format: str) -> str:
-    """M/D/Y or D/M/Y (separators / - .; a two-digit year as REDCap reads it) as Y-M-D."""
-    day, _, time = text.partition(" ")
-    parts = re.split(r"[/.-]", day)
-    if len(parts) != 3 or not all(p.isascii() and p.isdigit() for p in parts) or len(parts[0]) > 2:
-        return text
-    first, second, year = parts
-    month, day_of_month = (first, second) if date_format == "MDY" else (second, first)
-    if len(year) == 2:
-        year = f"{20 if int(year) <= dt.date.today().year % 100 + 10 else 19}{year}"
-    if re.fullmatch(r"[0-9]:[0-9][0-9](:[0-9][0-9])?", time):
-        time = "0" + time
-    return f"{year}-{month.zfill(2)}-{day_of_month.zfill(2)}" + (f" {time}" if time else "")
