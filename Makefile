@@ -81,7 +81,7 @@ fuzz: install
 # Regenerates tests/reference/*.json from R; needs Debian's r-base-core r-cran-survival
 # r-cran-cmprsk r-cran-jsonlite. CI never runs this: it compares against the committed JSON.
 reference:
-	cd tests/reference && Rscript make_reference.R
+	cd tests/reference && for script in make_*.R; do Rscript $$script || exit 1; done
 
 clean:
 	rm -rf .venv $(TOOLS) .pytest_cache .ruff_cache .mypy_cache .hypothesis

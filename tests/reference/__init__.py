@@ -11,7 +11,7 @@ import numpy as np
 
 HERE = Path(__file__).parent
 RELATIVE = 1e-10  # closed-form estimators: the bar
-ITERATIVE = 1e-7  # Newton-Raphson fits (Cox)
+ITERATIVE = 1e-8  # iterative fits (Cox Newton-Raphson): the standard's bar
 ABSOLUTE = 1e-14  # for values R prints as exactly 0
 
 _SPECIAL = {"NA": np.nan, "NaN": np.nan, "Inf": np.inf, "-Inf": -np.inf}

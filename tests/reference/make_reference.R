@@ -18,46 +18,8 @@ suppressPackageStartupMessages({
   library(jsonlite)
 })
 
-# ---------------------------------------------------------------- JSON writer ---
-scalar <- function(x) structure(x, class = c("json_scalar", class(x)))
-
-num <- function(x) {
-  out <- sprintf("%.17g", x)
-  out[is.na(x) & !is.nan(x)] <- "\"NA\""
-  out[is.nan(x)] <- "\"NaN\""
-  out[is.infinite(x) & x > 0] <- "\"Inf\""
-  out[is.infinite(x) & x < 0] <- "\"-Inf\""
-  out
-}
-
-to_json <- function(x) {
-  if (inherits(x, "json_scalar")) {
-    class(x) <- setdiff(class(x), "json_scalar")
-    stopifnot(length(x) == 1)
-    if (is.character(x) || is.factor(x)) return(as.character(toJSON(as.character(x), auto_unbox = TRUE)))
-    if (is.logical(x)) return(if (x) "true" else "false")
-    return(num(as.numeric(x)))
-  }
-  if (is.data.frame(x)) x <- as.list(x)
-  if (is.matrix(x)) return(paste0("[", paste(apply(x, 1, function(r) to_json(as.vector(r))), collapse = ","), "]"))
-  if (is.list(x)) {
-    if (is.null(names(x))) return(paste0("[", paste(vapply(x, to_json, ""), collapse = ","), "]"))
-    keys <- vapply(names(x), function(k) as.character(toJSON(k, auto_unbox = TRUE)), "")
-    return(paste0("{", paste(keys, vapply(x, to_json, ""), sep = ":", collapse = ","), "}"))
-  }
-  if (is.factor(x)) x <- as.character(x)
-  if (is.character(x)) return(as.character(toJSON(x)))
-  if (is.logical(x)) return(paste0("[", paste(ifelse(x, "true", "false"), collapse = ","), "]"))
-  paste0("[", paste(num(as.numeric(x)), collapse = ","), "]")
-}
-
-write_reference <- function(x, file) {
-  x$generated_by <- scalar(paste("tests/reference/make_reference.R with", R.version.string,
-                                 "survival", packageVersion("survival"),
-                                 "cmprsk", packageVersion("cmprsk")))
-  writeLines(to_json(x), file)
-  cat("wrote", file, "\n")
-}
+source("reference_json.R")
+script <- "make_reference.R"
 
 # ------------------------------------------------------------------- datasets ---
 lung2 <- na.omit(lung[, c("time", "status", "age", "sex", "ph.ecog", "wt.loss")])
