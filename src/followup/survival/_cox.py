@@ -15,7 +15,7 @@ from followup.survival._confidence import z_value
 from followup.survival._cox_concordance import Concordance, concordance
 from followup.survival._cox_design import Term, build_design
 from followup.survival._cox_likelihood import CoxData, Ties, linear_predictor, prepare
-from followup.survival._cox_newton import CoxControl, NewtonFit, fit_newton
+from followup.survival._cox_newton import CoxControl, NewtonFit, covariate_scale, fit_newton
 from followup.survival._cox_residuals import robust_variance, score_residuals
 from followup.survival._cox_zph import (
     PH_TRANSFORMS,
@@ -169,7 +169,8 @@ def cox_ph(
     frequency = as_weights(weights, n, positive=True)
     design = build_design(covariates, n, reference)
     data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
-    newton = fit_newton(data, design.columns, control)
+    scale = covariate_scale(design.columns_data, frequency)
+    newton = fit_newton(data, design.columns, control, scale)
     p = len(design.columns)
     agreement = concordance(data, linear_predictor(data, newton.beta))  # uses both cores itself
     return CoxModel(

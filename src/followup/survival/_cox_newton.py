@@ -40,12 +40,44 @@ class NewtonFit:
     sums: RiskSetSums
 
 
-def fit_newton(data: CoxData, columns: tuple[str, ...], control: CoxControl) -> NewtonFit:
-    """Maximise the partial likelihood from beta = 0, raising instead of returning NaN."""
+def covariate_scale(columns: list[np.ndarray], weights: np.ndarray | None) -> np.ndarray:
+    """R's coxfit6 scale: 1 / the weighted mean |x − x̄|, and 1 for a column of −1, 0 and 1 only.
+
+    Newton-Raphson itself does not depend on the scale of a covariate, but the singularity test
+    does: its tolerance is relative to the largest diagonal of the information, so a white cell
+    count per µL beside a yes/no would make the yes/no look dependent. R tests the information of
+    the scaled covariates (coxph's ``nocenter = c(-1, 0, 1)`` columns are left as they are).
+    """
+    scale = np.ones(len(columns))
+    for i, column in enumerate(columns):
+        values = np.asarray(column, dtype=float)
+        if np.isin(values, (-1.0, 0.0, 1.0)).all():
+            continue
+        if weights is None:
+            spread = np.abs(values - values.mean()).mean()
+        else:
+            total = weights.sum()
+            spread = (weights @ np.abs(values - (weights @ values) / total)) / total
+        scale[i] = 1.0 / spread if spread > 0 else 1.0  # coxfit6: a constant column is left as is
+    return scale
+
+
+def fit_newton(
+    data: CoxData,
+    columns: tuple[str, ...],
+    control: CoxControl,
+    scale: np.ndarray | None = None,
+) -> NewtonFit:
+    """Maximise the partial likelihood from beta = 0, raising instead of returning NaN.
+
+    ``scale`` (from covariate_scale) is what the singularity tests see the covariates multiplied
+    by, as in R; without it they are tested as they are.
+    """
     p = data.n_covariates
+    scale = np.ones(p) if scale is None else scale
     beta = np.zeros(p)
     loglik_null, score, information, _ = partial_likelihood(data, beta)
-    check_rank(information, columns, control.toler_chol)
+    check_rank(information, columns, control.toler_chol, scale)
     step = np.linalg.solve(information, score)
     score_test = float(score @ step)
     best = loglik_null
@@ -59,7 +91,7 @@ def fit_newton(data: CoxData, columns: tuple[str, ...], control: CoxControl) -> 
             and np.all(np.isfinite(information))
         )
         if finite and abs(1 - best / new_loglik) <= control.eps:
-            variance = _inverse(information, columns, control.toler_chol)
+            variance = _inverse(information, columns, control.toler_chol, scale)
             _check_finite_coefficients(new_beta, score, variance, columns, control)
             return NewtonFit(
                 new_beta,
@@ -86,9 +118,13 @@ def fit_newton(data: CoxData, columns: tuple[str, ...], control: CoxControl) -> 
     )
 
 
-def check_rank(information: np.ndarray, columns: tuple[str, ...], toler: float) -> None:
-    """R's cholesky2 test: a pivot below toler × the largest diagonal marks a dependent column."""
-    matrix = information.copy()
+def check_rank(
+    information: np.ndarray, columns: tuple[str, ...], toler: float, scale: np.ndarray
+) -> None:
+    """R's cholesky2 test on the scaled information (S·I·S): a pivot below toler × the largest
+    diagonal marks a dependent column.
+    """
+    matrix = information * np.outer(scale, scale)
     p = len(matrix)
     largest = max(float(np.max(np.diag(matrix))), 0.0)
     limit = toler * largest if largest > 0 else toler  # cholesky2.c: an all-zero diagonal fails too
@@ -111,8 +147,10 @@ def check_rank(information: np.ndarray, columns: tuple[str, ...], toler: float) 
         )
 
 
-def _inverse(information: np.ndarray, columns: tuple[str, ...], toler: float) -> np.ndarray:
-    check_rank(information, columns, toler)
+def _inverse(
+    information: np.ndarray, columns: tuple[str, ...], toler: float, scale: np.ndarray
+) -> np.ndarray:
+    check_rank(information, columns, toler, scale)
     inverse = np.linalg.inv(information)
     return (inverse + inverse.T) / 2
 
