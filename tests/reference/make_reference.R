@@ -25,7 +25,13 @@ script <- "make_reference.R"
 lung2 <- na.omit(lung[, c("time", "status", "age", "sex", "ph.ecog", "wt.loss")])
 lung2$status <- lung2$status - 1            # 1/2 coding to 0/1
 lung2$freq <- 1 + (lung2$age %% 3)         # integer frequency weights for weighted cases
+lung2$age_seconds <- lung2$age * 365.25 * 86400   # covariates on scales 1e5-1e9 apart: coxfit6 scales
 vet <- veteran
+vet$karno_e6 <- vet$karno * 1e6
+pbc2 <- na.omit(pbc[, c("time", "status", "bili", "edema", "sex", "age")])
+pbc2$death <- as.integer(pbc2$status == 2)
+pbc2$bili_e5 <- pbc2$bili * 1e5
+pbc2$female <- as.integer(pbc2$sex == "f")
 mg <- mgus2
 mg$etime <- ifelse(mg$pstat == 0, mg$futime, mg$ptime)
 mg$event <- ifelse(mg$pstat == 0, 2 * mg$death, 1)   # 1 = progression, 2 = death without it
@@ -41,7 +47,9 @@ datasets <- list(
   lung = as.list(lung2),
   veteran = list(time = vet$time, status = vet$status, trt = vet$trt,
                  celltype = as.character(vet$celltype), karno = vet$karno,
-                 age = vet$age, diagtime = vet$diagtime, prior = vet$prior),
+                 age = vet$age, diagtime = vet$diagtime, prior = vet$prior, karno_e6 = vet$karno_e6),
+  pbc = list(time = pbc2$time, death = pbc2$death, bili = pbc2$bili, bili_e5 = pbc2$bili_e5, edema = pbc2$edema,
+             female = pbc2$female),
   heart = list(start = heart$start, stop = heart$stop, event = heart$event,
                surgery = heart$surgery, age = heart$age),
   mgus2 = list(etime = mg$etime, event = mg$event, sex = as.character(mg$sex)),
@@ -225,14 +233,17 @@ write_reference(list(cumulative_incidence = competing_cases), "competing_risks.j
 
 # ------------------------------------------------------------------------ Cox ---
 cox_case <- function(name, dataset, formula, data, ties = "efron", weights = NULL, robust = FALSE,
-                     references = list()) {
+                     references = list(), with_zph = TRUE) {
   args <- list(formula = formula, data = data, ties = ties, robust = robust)
   if (!is.null(weights)) args$weights <- data[[weights]]
   fit <- do.call(coxph, args)
   s <- summary(fit)
-  zph <- cox.zph(fit)
-  zph_identity <- cox.zph(fit, transform = "identity")
-  zph_terms <- cox.zph(fit, terms = FALSE)
+  # cox.zph solves with the unscaled information: R itself calls it singular at scales 1e5 apart.
+  if (with_zph) {
+    zph <- cox.zph(fit)
+    zph_identity <- cox.zph(fit, transform = "identity")
+    zph_terms <- cox.zph(fit, terms = FALSE)
+  }
   out <- list(
     name = scalar(name), dataset = scalar(dataset), formula = scalar(deparse(formula)),
     ties = scalar(ties), weights = scalar(if (is.null(weights)) "" else weights), robust = scalar(robust),
@@ -249,14 +260,16 @@ cox_case <- function(name, dataset, formula, data, ties = "efron", weights = NUL
                        discordant = scalar(fit$concordance[["discordant"]]),
                        tied_x = scalar(fit$concordance[["tied.x"]]), tied_y = scalar(fit$concordance[["tied.y"]]),
                        tied_xy = scalar(fit$concordance[["tied.xy"]]),
-                       estimate = scalar(fit$concordance[["concordance"]]), std_err = scalar(fit$concordance[["std"]])),
+                       estimate = scalar(fit$concordance[["concordance"]]), std_err = scalar(fit$concordance[["std"]]))
+  )
+  if (with_zph) out <- c(out, list(
     zph = list(terms = rownames(zph$table), chisq = unname(zph$table[, "chisq"]),
                df = unname(zph$table[, "df"]), p = unname(zph$table[, "p"])),
     zph_identity = list(terms = rownames(zph_identity$table), chisq = unname(zph_identity$table[, "chisq"]),
                         df = unname(zph_identity$table[, "df"]), p = unname(zph_identity$table[, "p"])),
     zph_by_column = list(terms = rownames(zph_terms$table), chisq = unname(zph_terms$table[, "chisq"]),
                          df = unname(zph_terms$table[, "df"]), p = unname(zph_terms$table[, "p"]))
-  )
+  ))
   if (robust) {
     out$naive_var <- unname(fit$naive.var)
     out$robust_se <- unname(sqrt(diag(fit$var)))
@@ -275,6 +288,14 @@ cox_cases <- list(
   cox_case("veteran_celltype", "veteran", Surv(time, status) ~ trt + celltype + karno, vet,
            references = list(celltype = scalar("squamous"))),
   cox_case("veteran_strata", "veteran", Surv(time, status) ~ karno + age + strata(celltype), vet),
-  cox_case("veteran_breslow_strata", "veteran", Surv(time, status) ~ karno + diagtime + strata(trt), vet, ties = "breslow")
+  cox_case("veteran_breslow_strata", "veteran", Surv(time, status) ~ karno + diagtime + strata(trt), vet, ties = "breslow"),
+  # Scales far apart: a fit R makes because coxfit6 scales covariates before its singularity test.
+  cox_case("lung_age_in_seconds", "lung", Surv(time, status) ~ age_seconds + sex + ph.ecog, lung2, with_zph = FALSE),
+  # The same models on their natural scales: R's Wald test of the scaled fits drops a column
+  # (coxph.wtest runs cholesky2 on the unscaled variance), so the Wald statistic is read from these.
+  cox_case("veteran_karno", "veteran", Surv(time, status) ~ karno + trt + prior, vet, ties = "breslow"),
+  cox_case("pbc_bilirubin", "pbc", Surv(time, death) ~ bili + edema + female, pbc2),
+  cox_case("veteran_karno_e6", "veteran", Surv(time, status) ~ karno_e6 + trt + prior, vet, ties = "breslow", with_zph = FALSE),
+  cox_case("pbc_bilirubin_e5", "pbc", Surv(time, death) ~ bili_e5 + edema + female, pbc2, with_zph = FALSE)
 )
 write_reference(list(cox = cox_cases), "cox.json")

@@ -126,8 +126,13 @@ class CoxModel:
 
 
 def _wald(beta: np.ndarray, variance: np.ndarray) -> float:
-    """β' V⁻¹ β, R's coxph.wtest."""
-    return float(beta @ np.linalg.solve(variance, beta))
+    """β' V⁻¹ β, R's coxph.wtest; solved on the standardised scale (z and the correlations).
+
+    Covariates 1e5 apart in scale make V too ill-conditioned to solve as it is.
+    """
+    se = np.sqrt(np.diag(variance))
+    z = beta / se
+    return float(z @ np.linalg.solve(variance / np.outer(se, se), z))
 
 
 def cox_ph(

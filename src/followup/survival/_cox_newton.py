@@ -78,7 +78,7 @@ def fit_newton(
     beta = np.zeros(p)
     loglik_null, score, information, _ = partial_likelihood(data, beta)
     check_rank(information, columns, control.toler_chol, scale)
-    step = np.linalg.solve(information, score)
+    step = _solve(information, score, scale)
     score_test = float(score @ step)
     best = loglik_null
     new_beta = beta + step
@@ -110,7 +110,7 @@ def fit_newton(
             halving = 0
             best = new_loglik
             beta = new_beta
-            new_beta = new_beta + np.linalg.solve(information, score)
+            new_beta = new_beta + _solve(information, score, scale)
     raise ConvergenceError(
         f"the Cox model did not converge in {control.max_iter} iterations (R's coxph would warn "
         "'Ran out of iterations'); a coefficient may be infinite or the data too sparse — check "
@@ -121,8 +121,9 @@ def fit_newton(
 def check_rank(
     information: np.ndarray, columns: tuple[str, ...], toler: float, scale: np.ndarray
 ) -> None:
-    """R's cholesky2 test on the scaled information (S·I·S): a pivot below toler × the largest
-    diagonal marks a dependent column.
+    """R's cholesky2 test on the scaled information S·I·S.
+
+    A pivot below toler × the largest diagonal marks a dependent column.
     """
     matrix = information * np.outer(scale, scale)
     p = len(matrix)
@@ -147,11 +148,16 @@ def check_rank(
         )
 
 
+def _solve(information: np.ndarray, score: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    """I⁻¹u solved on the scaled covariates, as coxfit6 does: S (S I S)⁻¹ S u."""
+    return scale * np.linalg.solve(information * np.outer(scale, scale), scale * score)
+
+
 def _inverse(
     information: np.ndarray, columns: tuple[str, ...], toler: float, scale: np.ndarray
 ) -> np.ndarray:
     check_rank(information, columns, toler, scale)
-    inverse = np.linalg.inv(information)
+    inverse = np.linalg.inv(information * np.outer(scale, scale)) * np.outer(scale, scale)
     return (inverse + inverse.T) / 2
 
 
