@@ -28,6 +28,10 @@ lung2$freq <- 1 + (lung2$age %% 3)         # integer frequency weights for weigh
 lung2$age_seconds <- lung2$age * 365.25 * 86400   # covariates on scales 1e5-1e9 apart: coxfit6 scales
 vet <- veteran
 vet$karno_e6 <- vet$karno * 1e6
+# Mixed-case labels: factor() sorts them by the locale's collation; under LC_COLLATE=C that is
+# code-point order ("Large" "Smallcell" "adeno" "squamous"), the default reference Followup takes.
+vet$cell_mixed <- c(squamous = "squamous", smallcell = "Smallcell", adeno = "adeno",
+                    large = "Large")[as.character(vet$celltype)]
 pbc2 <- na.omit(pbc[, c("time", "status", "bili", "edema", "sex", "age")])
 pbc2$death <- as.integer(pbc2$status == 2)
 pbc2$bili_e5 <- pbc2$bili * 1e5
@@ -47,7 +51,8 @@ datasets <- list(
   lung = as.list(lung2),
   veteran = list(time = vet$time, status = vet$status, trt = vet$trt,
                  celltype = as.character(vet$celltype), karno = vet$karno,
-                 age = vet$age, diagtime = vet$diagtime, prior = vet$prior, karno_e6 = vet$karno_e6),
+                 age = vet$age, diagtime = vet$diagtime, prior = vet$prior, karno_e6 = vet$karno_e6,
+                 cell_mixed = unname(vet$cell_mixed)),
   pbc = list(time = pbc2$time, death = pbc2$death, bili = pbc2$bili, bili_e5 = pbc2$bili_e5, edema = pbc2$edema,
              female = pbc2$female),
   heart = list(start = heart$start, stop = heart$stop, event = heart$event,
@@ -296,6 +301,12 @@ cox_cases <- list(
   cox_case("veteran_karno", "veteran", Surv(time, status) ~ karno + trt + prior, vet, ties = "breslow"),
   cox_case("pbc_bilirubin", "pbc", Surv(time, death) ~ bili + edema + female, pbc2),
   cox_case("veteran_karno_e6", "veteran", Surv(time, status) ~ karno_e6 + trt + prior, vet, ties = "breslow", with_zph = FALSE),
+  local({
+    collation <- Sys.getlocale("LC_COLLATE")
+    Sys.setlocale("LC_COLLATE", "C")
+    on.exit(Sys.setlocale("LC_COLLATE", collation))
+    cox_case("veteran_mixed_case_levels", "veteran", Surv(time, status) ~ cell_mixed + karno, vet)
+  }),
   cox_case("pbc_bilirubin_e5", "pbc", Surv(time, death) ~ bili_e5 + edema + female, pbc2, with_zph = FALSE)
 )
 write_reference(list(cox = cox_cases), "cox.json")

@@ -25,6 +25,7 @@ INPUTS: dict[str, dict[str, Any]] = {
     "veteran_celltype": {"covariates": ["trt", "celltype", "karno"]},
     "veteran_strata": {"covariates": ["karno", "age"], "strata": "celltype"},
     "veteran_breslow_strata": {"covariates": ["karno", "diagtime"], "strata": "trt"},
+    "veteran_mixed_case_levels": {"covariates": ["cell_mixed", "karno"]},
     "lung_age_in_seconds": {"covariates": ["age_seconds", "sex", "ph.ecog"]},
     "veteran_karno": {"covariates": ["karno", "trt", "prior"]},
     "pbc_bilirubin": {"covariates": ["bili", "edema", "female"], "status": "death"},

@@ -1,7 +1,11 @@
 """Turning named covariates into a design matrix: numbers stay, categories become indicators.
 
 A category's reference level is named, not implied by sort order, because a hazard ratio is read
-against it ("girls vs boys"); the default is R's (the first level: category order or sorted).
+against it ("girls vs boys"). The default is the first level: a pandas Categorical's own order, else
+the sorted labels — numbers by value, text by code point. That is R's ``factor()`` under
+``LC_COLLATE=C``; R in another locale sorts text by that locale's collation (under glibc's
+en_US or C.UTF-8, "adeno" comes before "Large"), so the default would not depend on the machine
+here: name ``reference`` whenever labels mix case, accents or punctuation.
 """
 
 from __future__ import annotations

@@ -193,7 +193,11 @@ def as_entry_times(values: ArrayLike | None, time: np.ndarray) -> np.ndarray | N
 def factorize(
     values: ArrayLike | None, argument: str, n: int
 ) -> tuple[np.ndarray, tuple[Hashable, ...]]:
-    """Turn labels into codes 0..k-1 and labels in R's level order (sorted, or category order)."""
+    """Turn labels into codes 0..k-1 and labels in R's level order (sorted, or category order).
+
+    Text sorts by code point, R's order under ``LC_COLLATE=C`` (locale collation is machine
+    dependent; see _cox_design).
+    """
     if values is None:
         return np.zeros(n, dtype=np.intp), ()
     if isinstance(values, pd.Series | pd.Categorical) and isinstance(
