@@ -157,3 +157,76 @@ def test_an_unreadable_schedule_names_its_file(tmp_path: Path) -> None:
     plan = load_plan(tmp_path / "plan.yaml", DICTIONARY)
     with pytest.raises(ScheduleError, match=r"events\.csv"):
         plan.load_schedule()
+
+
+EXPOSURES = """\
+exposures:
+  second_sct:
+    label: Second SCT
+    date: sct2_date
+    when: "[sct2] = '1'"
+    levels: sct2_remission
+    before: no second SCT
+models:
+  sct2:
+    label: Second SCT as a time-dependent exposure
+    endpoint: os
+    method: time_dependent
+    exposure: second_sct
+  sct2_at_half_a_year:
+    label: Landmark at 6 months
+    endpoint: os
+    method: landmark
+    exposure: second_sct
+    landmark: 0.5
+  multivariable:
+    label: Multivariable model
+    endpoint: os
+    method: cox
+    covariates: [sex, cns_dx]
+    cluster: hospital
+"""
+
+
+def test_exposures_and_models_are_read() -> None:
+    plan = read_plan(MINIMAL + EXPOSURES, DICTIONARY)
+    exposure = plan.model.exposures["second_sct"]
+    assert (exposure.date, exposure.levels, exposure.before) == (
+        "sct2_date",
+        "sct2_remission",
+        "no second SCT",
+    )
+    models = plan.model.models
+    assert [m.method for m in models.values()] == ["time_dependent", "landmark", "cox"]
+    assert models["sct2_at_half_a_year"].landmark == 0.5
+    assert models["multivariable"].cluster == "hospital"
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            ("date: sct2_date", "date: sct2"),
+            "exposures.second_sct.date: 'sct2' is not a date field",
+        ),
+        (
+            ("levels: sct2_remission", "levels: remission"),
+            "exposures.second_sct.levels: 'remission'",
+        ),
+        (("[sct2] = '1'", "[sct3] = '1'"), r"exposures.second_sct.when: \[sct3\] is neither"),
+        (("    landmark: 0.5\n", ""), "method landmark needs landmark"),
+        (("landmark: 0.5", "landmark: -1"), "greater than 0"),
+        (("endpoint: os\n    method: cox", "endpoint: efs\n    method: cox"), "'efs' is not one"),
+        (("exposure: second_sct\n  sct2_at", "exposure: third_sct\n  sct2_at"), "'third_sct'"),
+        (("method: cox", "method: fine_gray"), "fine_gray needs an endpoint with competing events"),
+        (
+            ("[sex, cns_dx]", "[sex, cns]"),
+            r"models.multivariable.covariates.1: 'cns' is not a field",
+        ),
+        (("cluster: hospital", "cluster: hosp"), "models.multivariable.cluster: 'hosp' is not"),
+        (("method: cox", "method: coxph"), "Input should be 'cox'"),
+    ],
+)
+def test_exposure_and_model_errors_say_where(change: tuple[str, str], message: str) -> None:
+    with pytest.raises(PlanError, match=message):
+        read_plan(MINIMAL + EXPOSURES.replace(*change), DICTIONARY)

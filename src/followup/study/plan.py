@@ -372,6 +372,8 @@ def _expressions(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
         if rule.applies:
             yield ("rules", i, "applies"), rule.applies
     yield from _endpoint_expressions(model)
+    for name, exposure in model.exposures.items():
+        yield ("exposures", name, "when"), exposure.when
 
 
 def _endpoint_expressions(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -391,6 +393,8 @@ def _date_fields(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
         for kind in ("events", "competing"):
             for i, event in enumerate(getattr(endpoint, kind)):
                 yield (*location, kind, i, "date"), event.date
+    for name, exposure in model.exposures.items():
+        yield ("exposures", name, "date"), exposure.date
 
 
 def _variables(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
@@ -404,3 +408,15 @@ def _variables(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
     for location, endpoint in _endpoints(model):
         for i, name in enumerate(endpoint.compare_by):
             yield (*location, "compare_by", i), name
+    yield from _model_variables(model)
+
+
+def _model_variables(model: PlanModel) -> Iterator[tuple[tuple[Any, ...], str]]:
+    for name, exposure in model.exposures.items():
+        if exposure.levels is not None:
+            yield ("exposures", name, "levels"), exposure.levels
+    for name, spec in model.models.items():
+        for i, covariate in enumerate(spec.covariates):
+            yield ("models", name, "covariates", i), covariate
+        if spec.cluster not in (None, "hospital"):  # hospital: the record's data access group
+            yield ("models", name, "cluster"), spec.cluster

@@ -57,6 +57,57 @@ class Endpoint(_Strict):
     time_points: list[TimePoint] | None = None  # in the report's time unit; default: reporting's
 
 
+class Exposure(_Strict):
+    """Something a patient starts at a date during follow-up, such as a second SCT.
+
+    A patient is in the ``before`` state until the date in ``date`` and exposed from it on; never
+    exposed where the date is blank or ``when`` does not hold. ``levels`` names a field or derived
+    variable whose value, from that date on, says which exposed state (e.g. the disease status
+    before the second SCT); without it the exposed state is ``label``. Comparing patients by what
+    happened to them later (a group "had a second SCT") credits the exposed with the time they had
+    to survive to be exposed: immortal-time bias, which these states let a model avoid.
+    """
+
+    label: str
+    date: str
+    when: str = ""
+    levels: str | None = None
+    before: str = "not (yet) exposed"
+
+
+class Model(_Strict):
+    """A model over an endpoint beyond the per-factor comparisons.
+
+    ``cox``: a multivariable Cox model of ``covariates``; ``fine_gray``: Fine–Gray subdistribution
+    hazards of a cumulative-incidence endpoint's event; ``time_dependent``: the ``exposure`` as a
+    time-dependent covariate (Cox on intervals, with Mantel–Byar test and Simon–Makuch curves);
+    ``landmark``: patients alive and event-free at ``landmark`` (in the report's time unit),
+    compared by their exposure state then. ``cluster: hospital`` gives robust SEs grouped by the
+    record's data access group (or name a field).
+    """
+
+    label: str
+    endpoint: str
+    method: Literal["cox", "fine_gray", "time_dependent", "landmark"]
+    covariates: list[str] = []
+    exposure: str | None = None
+    landmark: TimePoint | None = None
+    cluster: str | None = None
+
+    @model_validator(mode="after")
+    def _what_the_method_needs(self) -> Model:
+        needs = {
+            "cox": ("covariates",),
+            "fine_gray": ("covariates",),
+            "time_dependent": ("exposure",),
+            "landmark": ("exposure", "landmark"),
+        }[self.method]
+        missing = [key for key in needs if not getattr(self, key)]
+        if missing:
+            raise ValueError(f"method {self.method} needs {' and '.join(missing)}")
+        return self
+
+
 class Rule(_Strict):
     """A cross-field check, REDCap logic that must be true where ``applies`` is."""
 
@@ -170,6 +221,8 @@ class PlanModel(_Strict):
     risk_factors: list[str] = []
     risk_factors_for: str | None = None  # the endpoint of the Cox models (default: the first)
     follow_up: Endpoint | None = None
+    exposures: dict[str, Exposure] = {}  # time-dependent exposures, by name
+    models: dict[str, Model] = {}  # multivariable, Fine–Gray, time-dependent, landmark
     reporting: Reporting = Reporting()
 
     @field_validator("missing_codes", mode="before")
@@ -184,6 +237,28 @@ class PlanModel(_Strict):
             raise ValueError(
                 f"{', '.join(sorted(clash))} is both a derived variable and an endpoint"
             )
+        for name, model in self.models.items():
+            if model.endpoint not in self.endpoints:
+                raise ValueError(
+                    f"models.{name}.endpoint: '{model.endpoint}' is not one of the endpoints "
+                    f"({', '.join(self.endpoints)})"
+                )
+            if model.exposure is not None and model.exposure not in self.exposures:
+                raise ValueError(
+                    f"models.{name}.exposure: '{model.exposure}' is not one of the exposures "
+                    f"({', '.join(self.exposures) or 'none defined'})"
+                )
+            competing = bool(self.endpoints[model.endpoint].competing)
+            if (model.method == "fine_gray") != competing:
+                raise ValueError(
+                    f"models.{name}: "
+                    + (
+                        "fine_gray needs an endpoint with competing events"
+                        if not competing
+                        else f"{model.method} is for survival endpoints; "
+                        f"'{model.endpoint}' has competing events (use fine_gray)"
+                    )
+                )
         if self.risk_factors_for is not None and self.risk_factors_for not in self.endpoints:
             raise ValueError(
                 f"risk_factors_for: '{self.risk_factors_for}' is not one of the endpoints "
