@@ -112,6 +112,23 @@ def test_logrank_needs_events_and_two_groups() -> None:
         logrank_test(TIME, EVENT, group=[1, 1, 1, 1, 1])
 
 
+def test_a_log_rank_variance_of_zero_is_named_not_a_linear_algebra_error() -> None:
+    """R's survdiff stops in solve() on these data; the error here says why."""
+    with pytest.raises(InputError, match="the log-rank variance is zero"):
+        logrank_test([1.0, 1.0], [1, 1], group=[0, 1])
+
+
+def test_a_partial_likelihood_reaching_zero_is_r_s_non_convergence() -> None:
+    """One event, everyone tied at its time, alone in its group: R's coxph runs out of iterations.
+
+    Newton's steps drive the event's share of its risk set to 1, the log-likelihood to 0; coxfit6
+    divides by it as C does (giving inf), and so must the stop rule here, not raise.
+    """
+    group = ["a"] + ["b"] * 20
+    with pytest.raises(ConvergenceError, match="did not converge in 20 iterations"):
+        cox_ph(np.ones(21), [1] + [0] * 20, {"g": group})
+
+
 def _cox_data(n: int = 60, seed: int = 3) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame({"time": rng.exponential(10, n).round(1) + 0.1,

@@ -78,7 +78,7 @@ def fit_newton(
     beta = np.zeros(p)
     loglik_null, score, information, _ = partial_likelihood(data, beta)
     check_rank(information, columns, control.toler_chol, scale)
-    step = _solve(information, score, scale)
+    step = _solve(information, score, scale, control.toler_chol)
     score_test = float(score @ step)
     best = loglik_null
     new_beta = beta + step
@@ -90,7 +90,7 @@ def fit_newton(
             and np.all(np.isfinite(score))
             and np.all(np.isfinite(information))
         )
-        if finite and abs(1 - best / new_loglik) <= control.eps:
+        if finite and _relative_change(best, new_loglik) <= control.eps:
             variance = _inverse(information, columns, control.toler_chol, scale)
             _check_finite_coefficients(new_beta, score, variance, columns, control)
             return NewtonFit(
@@ -110,7 +110,7 @@ def fit_newton(
             halving = 0
             best = new_loglik
             beta = new_beta
-            new_beta = new_beta + _solve(information, score, scale)
+            new_beta = new_beta + _solve(information, score, scale, control.toler_chol)
     raise ConvergenceError(
         f"the Cox model did not converge in {control.max_iter} iterations (R's coxph would warn "
         "'Ran out of iterations'); a coefficient may be infinite or the data too sparse — check "
@@ -118,28 +118,18 @@ def fit_newton(
     )
 
 
+def _relative_change(best: float, new: float) -> float:
+    """|1 − best / new|, coxfit6's stop rule; C's inf where new is 0 (an event's risk set → 0)."""
+    return abs(1 - best / new) if new != 0 else np.inf
+
+
 def check_rank(
     information: np.ndarray, columns: tuple[str, ...], toler: float, scale: np.ndarray
 ) -> None:
-    """R's cholesky2 test on the scaled information S·I·S.
-
-    A pivot below toler × the largest diagonal marks a dependent column.
-    """
-    matrix = information * np.outer(scale, scale)
-    p = len(matrix)
-    largest = max(float(np.max(np.diag(matrix))), 0.0)
-    limit = toler * largest if largest > 0 else toler  # cholesky2.c: an all-zero diagonal fails too
-    dependent = []
-    for i in range(p):
-        pivot = matrix[i, i]
-        if not np.isfinite(pivot) or pivot < limit:
-            dependent.append(i)
-            matrix[i, :] = 0.0
-            matrix[:, i] = 0.0
-            continue
-        below = matrix[i + 1 :, i] / pivot
-        matrix[i + 1 :, i + 1 :] -= np.outer(below, matrix[i, i + 1 :])
-    if dependent:
+    """R's cholesky2 test on the scaled information S·I·S: a zero pivot is a dependent column."""
+    _, pivots = _cholesky2(information * np.outer(scale, scale), toler)
+    dependent = np.flatnonzero(pivots == 0)
+    if len(dependent):
         names = tuple(columns[i] for i in dependent)
         raise CollinearityError(
             f"covariates {', '.join(names)} are linear combinations of the others (or constant), "
@@ -148,9 +138,43 @@ def check_rank(
         )
 
 
-def _solve(information: np.ndarray, score: np.ndarray, scale: np.ndarray) -> np.ndarray:
-    """I⁻¹u solved on the scaled covariates, as coxfit6 does: S (S I S)⁻¹ S u."""
-    return scale * np.linalg.solve(information * np.outer(scale, scale), scale * score)
+def _cholesky2(matrix: np.ndarray, toler: float) -> tuple[np.ndarray, np.ndarray]:
+    """R's cholesky2: LDLᵀ with a pivot below toler × the largest diagonal set to 0 (singular).
+
+    Returns the unit lower triangle L and the pivots D; p is the number of covariates, small.
+    """
+    matrix = matrix.copy()
+    p = len(matrix)
+    largest = max(float(np.max(np.diag(matrix))), 0.0)
+    limit = toler * largest if largest > 0 else toler  # cholesky2.c: an all-zero diagonal fails too
+    lower, pivots = np.eye(p), np.zeros(p)
+    for i in range(p):
+        pivot = matrix[i, i]
+        if not np.isfinite(pivot) or pivot < limit:
+            matrix[i, :] = 0.0
+            matrix[:, i] = 0.0
+            continue
+        pivots[i] = pivot
+        lower[i + 1 :, i] = matrix[i + 1 :, i] / pivot
+        matrix[i + 1 :, i + 1 :] -= np.outer(lower[i + 1 :, i], matrix[i, i + 1 :])
+    return lower, pivots
+
+
+def _solve(
+    information: np.ndarray, score: np.ndarray, scale: np.ndarray, toler: float
+) -> np.ndarray:
+    """I⁻¹u on the scaled covariates, S (S I S)⁻¹ S u, as coxfit6's cholesky2 and chsolve2.
+
+    A singular pivot gets a zero step, as in R, instead of a singular-matrix error mid-iteration
+    (an event's risk-set share running to 1 makes the information vanish).
+    """
+    lower, pivots = _cholesky2(information * np.outer(scale, scale), toler)
+    y = scale * score
+    for i in range(len(y)):  # forward: L y = b
+        y[i] -= lower[i, :i] @ y[:i]
+    for i in reversed(range(len(y))):  # back: D Lᵀ x = y
+        y[i] = 0.0 if pivots[i] == 0 else y[i] / pivots[i] - lower[i + 1 :, i] @ y[i + 1 :]
+    return scale * y
 
 
 def _inverse(

@@ -177,7 +177,14 @@ def _chi_square(
         raise InputError("group", "only one group has subjects at risk at the event times")
     difference = (observed - expected)[kept][1:]
     reduced = variance[np.ix_(kept, kept)][1:, 1:]
-    return float(difference @ np.linalg.solve(reduced, difference)), df
+    try:
+        return float(difference @ np.linalg.solve(reduced, difference)), df
+    except np.linalg.LinAlgError:  # R's survdiff stops in solve() here too
+        raise InputError(
+            "group",
+            "the log-rank variance is zero (at every event time everyone at risk had the event, "
+            "or one group had nobody at risk), so the groups cannot be tested",
+        ) from None
 
 
 def _scores(
