@@ -16,6 +16,9 @@ FUNCTIONS = {
     "cumulative_incidence": "cuminc",
     "gray_test": "cuminc",
     "cox_ph": "coxph",
+    "landmark_analysis": "subset",  # survfit/survdiff/coxph on subset(d, time > L)
+    "mantel_byar_test": "coxph",  # log-rank sums on tmerge rows; untied: coxph's score test
+    "simon_makuch": "survfit",
 }
 
 
@@ -26,7 +29,8 @@ def test_public_names_are_pinned() -> None:
          "CumulativeIncidenceCurve", "GrayTest", "CoxModel", "Concordance", "ChiSquareTest",
          "ProportionalHazardsTest", "CoxControl", "SurvivalAtTimes", "Quantiles",
          "RestrictedMean", "SurvivalError", "InputError", "ModelFitError", "ConvergenceError",
-         "MonotoneLikelihoodError", "CollinearityError"]
+         "MonotoneLikelihoodError", "CollinearityError", "LandmarkAnalysis", "MantelByarTest",
+         "SimonMakuch"]
     )  # fmt: skip
     for name in survival.__all__:
         assert getattr(survival, name) is not None
@@ -42,7 +46,11 @@ def test_arguments_after_time_and_event_are_keyword_only() -> None:
     for name in FUNCTIONS:
         parameters = list(inspect.signature(getattr(survival, name)).parameters.values())
         positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
-        assert positional in (["time", "event"], ["time", "event", "covariates"]), name
+        assert positional in (
+            ["time", "event"],
+            ["time", "event", "covariates"],
+            ["time", "event", "exposure_time"],
+        ), name
 
 
 def test_the_survival_core_imports_nothing_else_of_ours() -> None:

@@ -32,9 +32,16 @@ from followup.survival._errors import (
     MonotoneLikelihoodError,
     SurvivalError,
 )
+from followup.survival._exposure import (
+    MantelByarTest,
+    SimonMakuch,
+    mantel_byar_test,
+    simon_makuch,
+)
 from followup.survival._followup import FollowUp, FollowUpSummary, reverse_km_followup
 from followup.survival._gray import GrayTest, gray_test
 from followup.survival._kaplan_meier import KaplanMeier, KaplanMeierCurve, kaplan_meier
+from followup.survival._landmark import LandmarkAnalysis, landmark_analysis
 from followup.survival._logrank import LogRankTest, TrendTest, logrank_test
 from followup.survival._risk_table import RiskTable, StratumTable, risk_table
 from followup.survival._summaries import Quantiles, RestrictedMean, SurvivalAtTimes
@@ -54,13 +61,16 @@ __all__ = [
     "InputError",
     "KaplanMeier",
     "KaplanMeierCurve",
+    "LandmarkAnalysis",
     "LogRankTest",
+    "MantelByarTest",
     "ModelFitError",
     "MonotoneLikelihoodError",
     "ProportionalHazardsTest",
     "Quantiles",
     "RestrictedMean",
     "RiskTable",
+    "SimonMakuch",
     "StratumTable",
     "SurvivalAtTimes",
     "SurvivalError",
@@ -69,7 +79,10 @@ __all__ = [
     "cumulative_incidence",
     "gray_test",
     "kaplan_meier",
+    "landmark_analysis",
     "logrank_test",
+    "mantel_byar_test",
     "reverse_km_followup",
     "risk_table",
+    "simon_makuch",
 ]

@@ -181,9 +181,9 @@ def _chi_square(
         return float(difference @ np.linalg.solve(reduced, difference)), df
     except np.linalg.LinAlgError:  # R's survdiff stops in solve() here too
         raise InputError(
-            "group",
-            "the log-rank variance is zero (at every event time everyone at risk had the event, "
-            "or one group had nobody at risk), so the groups cannot be tested",
+            "event",
+            "the log-rank variance is zero: at every event time everyone at risk had the event, "
+            "so the data carry nothing to compare the groups by",
         ) from None
 
 
