@@ -19,6 +19,8 @@ FUNCTIONS = {
     "landmark_analysis": "subset",  # survfit/survdiff/coxph on subset(d, time > L)
     "mantel_byar_test": "coxph",  # log-rank sums on tmerge rows; untied: coxph's score test
     "simon_makuch": "survfit",
+    "cox_frailty": "frailty",
+    "parametric_survival": "survreg",
 }
 
 
@@ -30,7 +32,9 @@ def test_public_names_are_pinned() -> None:
          "ProportionalHazardsTest", "CoxControl", "SurvivalAtTimes", "Quantiles",
          "RestrictedMean", "SurvivalError", "InputError", "ModelFitError", "ConvergenceError",
          "MonotoneLikelihoodError", "CollinearityError", "LandmarkAnalysis", "MantelByarTest",
-         "SimonMakuch"]
+         "SimonMakuch", "FrailtyCoxModel", "PenalisedChiSquare", "FrailtyControl", "ThetaStep",
+         "ParametricModel", "WeibullHazards", "ParametricControl", "PredictedQuantiles",
+         "PredictedSurvival"]
     )  # fmt: skip
     for name in survival.__all__:
         assert getattr(survival, name) is not None

@@ -22,6 +22,9 @@ from followup.survival._competing_risks import (
 )
 from followup.survival._cox import ChiSquareTest, CoxModel, cox_ph
 from followup.survival._cox_concordance import Concordance
+from followup.survival._cox_frailty import FrailtyCoxModel, PenalisedChiSquare, cox_frailty
+from followup.survival._cox_frailty_newton import FrailtyControl
+from followup.survival._cox_frailty_theta import ThetaStep
 from followup.survival._cox_newton import CoxControl
 from followup.survival._cox_zph import ProportionalHazardsTest
 from followup.survival._errors import (
@@ -43,6 +46,9 @@ from followup.survival._gray import GrayTest, gray_test
 from followup.survival._kaplan_meier import KaplanMeier, KaplanMeierCurve, kaplan_meier
 from followup.survival._landmark import LandmarkAnalysis, landmark_analysis
 from followup.survival._logrank import LogRankTest, TrendTest, logrank_test
+from followup.survival._parametric import ParametricModel, WeibullHazards, parametric_survival
+from followup.survival._parametric_newton import ParametricControl
+from followup.survival._parametric_predict import PredictedQuantiles, PredictedSurvival
 from followup.survival._risk_table import RiskTable, StratumTable, risk_table
 from followup.survival._summaries import Quantiles, RestrictedMean, SurvivalAtTimes
 
@@ -57,6 +63,8 @@ __all__ = [
     "CumulativeIncidenceCurve",
     "FollowUp",
     "FollowUpSummary",
+    "FrailtyControl",
+    "FrailtyCoxModel",
     "GrayTest",
     "InputError",
     "KaplanMeier",
@@ -66,6 +74,11 @@ __all__ = [
     "MantelByarTest",
     "ModelFitError",
     "MonotoneLikelihoodError",
+    "ParametricControl",
+    "ParametricModel",
+    "PenalisedChiSquare",
+    "PredictedQuantiles",
+    "PredictedSurvival",
     "ProportionalHazardsTest",
     "Quantiles",
     "RestrictedMean",
@@ -74,7 +87,10 @@ __all__ = [
     "StratumTable",
     "SurvivalAtTimes",
     "SurvivalError",
+    "ThetaStep",
     "TrendTest",
+    "WeibullHazards",
+    "cox_frailty",
     "cox_ph",
     "cumulative_incidence",
     "gray_test",
@@ -82,6 +98,7 @@ __all__ = [
     "landmark_analysis",
     "logrank_test",
     "mantel_byar_test",
+    "parametric_survival",
     "reverse_km_followup",
     "risk_table",
     "simon_makuch",
