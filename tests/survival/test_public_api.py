@@ -21,6 +21,7 @@ FUNCTIONS = {
     "simon_makuch": "survfit",
     "cox_frailty": "frailty",
     "parametric_survival": "survreg",
+    "state_occupation": "survfit",
 }
 
 
@@ -34,7 +35,7 @@ def test_public_names_are_pinned() -> None:
          "MonotoneLikelihoodError", "CollinearityError", "LandmarkAnalysis", "MantelByarTest",
          "SimonMakuch", "FrailtyCoxModel", "PenalisedChiSquare", "FrailtyControl", "ThetaStep",
          "ParametricModel", "WeibullHazards", "ParametricControl", "PredictedQuantiles",
-         "PredictedSurvival"]
+         "PredictedSurvival", "StateOccupation", "StateOccupationCurve"]
     )  # fmt: skip
     for name in survival.__all__:
         assert getattr(survival, name) is not None
@@ -54,6 +55,7 @@ def test_arguments_after_time_and_event_are_keyword_only() -> None:
             ["time", "event"],
             ["time", "event", "covariates"],
             ["time", "event", "exposure_time"],
+            ["start", "stop", "state"],
         ), name
 
 

@@ -46,6 +46,11 @@ from followup.survival._gray import GrayTest, gray_test
 from followup.survival._kaplan_meier import KaplanMeier, KaplanMeierCurve, kaplan_meier
 from followup.survival._landmark import LandmarkAnalysis, landmark_analysis
 from followup.survival._logrank import LogRankTest, TrendTest, logrank_test
+from followup.survival._multi_state import (
+    StateOccupation,
+    StateOccupationCurve,
+    state_occupation,
+)
 from followup.survival._parametric import ParametricModel, WeibullHazards, parametric_survival
 from followup.survival._parametric_newton import ParametricControl
 from followup.survival._parametric_predict import PredictedQuantiles, PredictedSurvival
@@ -84,6 +89,8 @@ __all__ = [
     "RestrictedMean",
     "RiskTable",
     "SimonMakuch",
+    "StateOccupation",
+    "StateOccupationCurve",
     "StratumTable",
     "SurvivalAtTimes",
     "SurvivalError",
@@ -102,4 +109,5 @@ __all__ = [
     "reverse_km_followup",
     "risk_table",
     "simon_makuch",
+    "state_occupation",
 ]

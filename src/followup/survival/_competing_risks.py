@@ -8,18 +8,32 @@ from __future__ import annotations
 
 from collections.abc import Hashable
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
 
-from followup.survival._confidence import check_conf, z_value
+from followup.survival._confidence import check_conf, survival_interval, z_value
 from followup.survival._errors import InputError
-from followup.survival._inputs import ArrayLike
+from followup.survival._inputs import (
+    ArrayLike,
+    as_entry_times,
+    as_event_codes,
+    as_times,
+    as_weights,
+    factorize,
+)
+from followup.survival._multi_state_engine import Rows, aalen_johansen
 from followup.survival._risk_table import RiskTable, as_risk_table
 
 VARIANCE_NOTE = (
     "variance as cmprsk::cuminc (Gray's delta method), updated at the cause's own event times; "
     "limits by the log(−log) transform F^exp(±z·SE/(F·log F)) (Pintilie 2006)"
+)
+ENTRY_VARIANCE_NOTE = (
+    "with entry times: the Aalen-Johansen estimate and infinitesimal-jackknife variance of R's "
+    "survfit(Surv(entry, time, factor(event)) ~ group, id = row), cmprsk having no entry times; "
+    "limits by R's log transform F·exp(±z·SE/F), upper capped at 1"
 )
 
 
@@ -111,6 +125,7 @@ def cumulative_incidence(
     *,
     group: ArrayLike | None = None,
     weights: ArrayLike | None = None,
+    entry: ArrayLike | None = None,
     conf_level: float = 0.95,
 ) -> CumulativeIncidence:
     """Cumulative incidence per cause and group; matches R's ``cmprsk::cuminc`` and its variances.
@@ -118,8 +133,18 @@ def cumulative_incidence(
     ``event`` is 0 for censored and 1, 2, … for the cause. F_k(t) = Σ_{t_i ≤ t} S(t_i−) d_ki / n_i,
     S the all-cause Kaplan-Meier. Strata do not change the estimates (as in cuminc); use them in
     ``gray_test``.
+
+    Without ``entry`` the variance is cmprsk's (Gray's delta method) with log(−log) limits. With
+    ``entry`` (delayed entry, left truncation: a subject is at risk at t when entry < t ≤ time),
+    which cuminc cannot take, the estimate, variance and limits are those of R's
+    ``survfit(Surv(entry, time, factor(event)) ~ group, id = row)``: the infinitesimal-jackknife
+    variance and log-transform limits; each curve's notes say which.
     """
     check_conf("log", conf_level)
+    if entry is not None:
+        if isinstance(time, RiskTable):
+            raise InputError("entry", "a RiskTable already holds the counts; do not pass entry")
+        return _with_entry(time, event, entry, group, weights, conf_level)
     table = as_risk_table(time, event, group, None, weights, None, max_cause=None)
     (stratum,) = table.strata_tables
     z = z_value(conf_level)
@@ -151,6 +176,59 @@ def cumulative_incidence(
                 )
             )
     return CumulativeIncidence(tuple(curves), (VARIANCE_NOTE,))
+
+
+def _with_entry(
+    time: ArrayLike,
+    event: ArrayLike | None,
+    entry: ArrayLike,
+    group: ArrayLike | None,
+    weights: ArrayLike | None,
+    conf_level: float,
+) -> CumulativeIncidence:
+    """Delayed entry: each row a subject of a competing-risks multi-state model (R's survfit)."""
+    times = as_times(time).astype(float)
+    n = len(times)
+    if event is None:
+        raise InputError("event", "event is required: 0 for censored, 1, 2, … for the cause")
+    codes = as_event_codes(event, "event", n, None).astype(np.intp)
+    entries = cast(np.ndarray, as_entry_times(entry, times))  # not None: entry was given
+    group_codes, groups = factorize(group, "group", n)
+    weight = as_weights(weights, n, positive=True)
+    weight = np.ones(n) if weight is None else weight
+    n_causes = max(int(codes.max()), 1)
+    fits = []
+    for g in range(max(len(groups), 1)):
+        rows = np.flatnonzero(group_codes == g)
+        fits.append(
+            aalen_johansen(
+                Rows(entries[rows].astype(float), times[rows], np.zeros(len(rows), np.intp),
+                     np.where(codes[rows] > 0, codes[rows], -1), np.arange(len(rows)),
+                     weight[rows], n_causes + 1)
+            )
+        )  # fmt: skip
+    curves = []
+    for cause in range(1, n_causes + 1):
+        for g, fit in enumerate(fits):
+            estimate, std_err = fit.probability[:, cause], fit.std_err[:, cause]
+            log_se = np.zeros(len(estimate))
+            np.divide(std_err, estimate, out=log_se, where=estimate > 0)
+            lower, upper = survival_interval(estimate, log_se, "log", conf_level)
+            curves.append(
+                CumulativeIncidenceCurve(
+                    groups[g] if groups else None,
+                    cause,
+                    fit.time,
+                    fit.weighted_at_risk[:, 0],
+                    fit.weighted_events[:, cause],
+                    estimate,
+                    std_err**2,
+                    lower,
+                    upper,
+                    conf_level,
+                )
+            )
+    return CumulativeIncidence(tuple(curves), (ENTRY_VARIANCE_NOTE,))
 
 
 def _aalen_johansen(
