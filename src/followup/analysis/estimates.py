@@ -78,7 +78,8 @@ class Comparison:
     note: str
 
 
-def _optional(value: float) -> float | None:
+def optional(value: float) -> float | None:
+    """A finite number, or None (NaN and infinities are not printed)."""
     return None if not np.isfinite(value) else float(value)
 
 
@@ -107,21 +108,22 @@ def _km_group(
         conf_type=reporting.conf_type,
         conf_level=reporting.conf_level,
     ).curve()
-    points = tuple(_at_time(fit, t) for t in reporting.time_points)
+    points = tuple(at_time(fit, t) for t in reporting.time_points)
     median = fit.median()
     return GroupEstimate(
         label,
         len(time),
         int(event.sum()),
         points,
-        _optional(median.estimate[0]),
-        _optional(median.lower[0]),
-        _optional(median.upper[0]),
-        _km_curve(fit, unit),
+        optional(median.estimate[0]),
+        optional(median.lower[0]),
+        optional(median.upper[0]),
+        km_curve(fit, unit),
     )
 
 
-def _at_time(fit: KaplanMeierCurve, t: float) -> AtTime:
+def at_time(fit: KaplanMeierCurve, t: float) -> AtTime:
+    """The curve's figure at ``t`` (None after the last follow-up, unless everyone died)."""
     at_risk = int(fit.at_risk_at([t])[0])
     everyone_died = len(fit.time) and fit.survival[-1] == 0
     if not len(fit.time) or (t > fit.time[-1] and not everyone_died):
@@ -130,14 +132,15 @@ def _at_time(fit: KaplanMeierCurve, t: float) -> AtTime:
     return AtTime(
         t,
         float(row.survival[0]),
-        _optional(row.std_err[0]),
-        _optional(row.lower[0]),
-        _optional(row.upper[0]),
+        optional(row.std_err[0]),
+        optional(row.lower[0]),
+        optional(row.upper[0]),
         at_risk,
     )
 
 
-def _km_curve(fit: KaplanMeierCurve, unit: str) -> Curve:
+def km_curve(fit: KaplanMeierCurve, unit: str) -> Curve:
+    """The curve as drawn: steps, censor marks and numbers at risk under whole years."""
     censored = fit.censored > 0
     grid = at_risk_grid(float(fit.time[-1]) if len(fit.time) else 0.0, unit)
     return Curve(
@@ -276,8 +279,8 @@ def _incidence_points(
                 t,
                 float(row["estimate"]),
                 float(np.sqrt(row["variance"])),
-                _optional(row["lower"]),
-                _optional(row["upper"]),
+                optional(row["lower"]),
+                optional(row["upper"]),
                 at_risk,
             )
         )

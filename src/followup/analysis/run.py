@@ -21,6 +21,7 @@ from followup.analysis.estimates import (
 )
 from followup.analysis.flow import Flow, patient_flow
 from followup.analysis.follow_up import FollowUpSummary, follow_up
+from followup.analysis.models import ModelResult, exposure_model
 from followup.analysis.risk_factors import RiskFactor, risk_factors
 from followup.io import RecordSet
 from followup.study.plan import Plan
@@ -73,6 +74,7 @@ class StudyResults:
     follow_up: FollowUpSummary | None
     risk_factors_for: str | None
     risk_factors: tuple[RiskFactor, ...]
+    models: tuple[ModelResult, ...] = ()
 
     def endpoint(self, name: str) -> EndpointResult:
         """One endpoint's results by its plan name."""
@@ -116,6 +118,11 @@ def analyze(records: RecordSet, plan: Plan, *, schedule: Schedule = CLASSIC) -> 
     factors: tuple[RiskFactor, ...] = ()
     if model.risk_factors:
         factors = risk_factors(data, times[target], list(model.risk_factors), reporting.conf_level)
+    models = tuple(
+        exposure_model(data, name, spec, times[spec.endpoint], reporting, _unit_days(reporting))
+        for name, spec in model.models.items()
+        if spec.method in ("time_dependent", "landmark")
+    )
     return StudyResults(
         model.study,
         len(data.raw),
@@ -129,6 +136,7 @@ def analyze(records: RecordSet, plan: Plan, *, schedule: Schedule = CLASSIC) -> 
         follow,
         target if model.risk_factors else None,
         factors,
+        models,
     )
 
 

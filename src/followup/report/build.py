@@ -16,7 +16,7 @@ from followup.analysis import EndpointResult, StudyResults
 from followup.analysis.estimates import GroupEstimate
 from followup.report.figures import FigureFiles, survival_figure, write_figure
 from followup.report.flow_diagram import flow_figure
-from followup.report.methods import methods
+from followup.report.methods import immortal_time_notes, methods
 from followup.report.numbers import lowered
 from followup.report.paragraph import results_paragraphs
 from followup.report.tables import Table, all_tables, write_tables
@@ -84,6 +84,18 @@ def _figures(results: StudyResults, folder: Path) -> list[FigureFiles]:
     for endpoint in results.endpoints:
         written.append(_figure(endpoint, results, folder, None))
         written += [_figure(endpoint, results, folder, k) for k in range(len(endpoint.comparisons))]
+    for model in results.models:
+        if model.groups:
+            figure = survival_figure(
+                model.groups,
+                title=model.label,
+                unit=results.endpoint(model.endpoint).unit,
+                y_label="Survival",
+                p=model.p,
+                test=model.test,
+                incidence=False,
+            )
+            written.append(write_figure(figure, folder, f"model_{model.name}", model.label))
     return written
 
 
@@ -149,6 +161,8 @@ def render_html(
         for c in e.comparisons
         if c.note
     ]
+    analysis_notes += [f"{m.label}: {m.note}" for m in results.models if m.note]
+    analysis_notes += immortal_time_notes(results)
     return template.render(
         results=results,
         css=(template_dir / "report.css").read_text(encoding="utf-8"),

@@ -64,7 +64,8 @@ def survival_figure(
     left = max(0.13, 0.03 + 0.011 * longest)  # room for the at-risk row names left of the axis
     axes = figure.add_axes((left, 0.16 + 0.05 * rows, 0.95 - left, 0.72 - 0.05 * rows))
     last = max((g.curve.time[-1] for g in groups), default=1.0)
-    ticks = groups[0].curve.at_risk_times if groups else (0.0,)
+    # Every group's grid is whole units from 0; the longest one is the axis' (not the first's).
+    ticks = max((g.curve.at_risk_times for g in groups), key=len, default=(0.0,))
     for k, group in enumerate(groups):
         colour = COLOURS[k % len(COLOURS)]
         curve = group.curve
@@ -94,7 +95,9 @@ def survival_figure(
     axes.set_xticklabels([f"{t:g}" for t in ticks])
     axes.set_xlabel(f"Time ({unit})")
     axes.set_ylabel(y_label + " (%)")
-    axes.set_title(textwrap.fill(title, 64), loc="left", fontsize=10, fontweight="bold")
+    # Bold 10 pt: about 80 characters across the figure's full width; wrap to the axes' width.
+    width = min(64, max(30, int(80 * (0.95 - left))))
+    axes.set_title(textwrap.fill(title, width), loc="left", fontsize=10, fontweight="bold")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     if rows > 1:
         axes.legend(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from followup.analysis import StudyResults
+from followup.report.numbers import lowered
 
 _TRANSFORMS = {"log": "log", "log-log": "log(−log)", "plain": "plain (linear)"}
 
@@ -43,6 +44,7 @@ def methods(results: StudyResults) -> list[str]:
             f"{endpoint.label}: population {d.population}; time from {d.origin} to the first of "
             f"{_list(d.events)}{competing}; {d.censoring}."
         )
+    lines += model_methods(results)
     lines.append(
         "Computed by Followup, whose estimators are tested against R's survival and cmprsk "
         "packages to 1e-10 relative."
@@ -52,3 +54,61 @@ def methods(results: StudyResults) -> list[str]:
 
 def _list(items: tuple[str, ...]) -> str:
     return ", ".join(items) if items else "—"
+
+
+def model_methods(results: StudyResults) -> list[str]:
+    """How each of the plan's exposure models treats the exposure, in a sentence."""
+    lines = []
+    for model in results.models:
+        x = model.exposure
+        if x is None:
+            continue
+        unit = results.endpoint(model.endpoint).unit
+        if model.method == "time_dependent":
+            lines.append(
+                f"{model.label}: {lowered(x.label)} was a time-dependent exposure — each patient "
+                f"counted as “{x.before}” from {x.origin} until {x.date}, and in the state then "
+                "entered from that day on (an exposure on the day of death or last contact does "
+                "not change the state, as R's tmerge); states were compared with the Mantel–Byar "
+                "test (a log-rank test over risk sets that patients join as they are exposed) "
+                "and shown as Simon–Makuch curves."
+            )
+        elif model.method == "landmark":
+            lines.append(
+                f"{model.label}: landmark analysis at {model.landmark:g} {unit} after {x.origin} "
+                f"— patients alive and followed beyond it were grouped by their state then "
+                f"(“{x.before}” or the state entered at {x.date}) and compared with the log-rank "
+                f"test; figures are survival from {x.origin} among those patients."
+            )
+    return lines
+
+
+def immortal_time_notes(results: StudyResults) -> list[str]:
+    """Where a comparison groups patients by an exposure they had to survive to, say so.
+
+    The published-style comparison stays in the report, because a reader checks it against the
+    paper; this note names its bias and points to the analyses that avoid it.
+    """
+    notes = []
+    for endpoint in results.endpoints:
+        for comparison in endpoint.comparisons:
+            models = [
+                m
+                for m in results.models
+                if m.exposure is not None
+                and m.endpoint == endpoint.name
+                and m.exposure.levels == comparison.variable
+            ]
+            if not models:
+                continue
+            x = models[0].exposure
+            assert x is not None
+            notes.append(
+                f"{endpoint.label} by {lowered(comparison.label)} is the comparison as published: "
+                f"its time starts at {x.origin}, but patients enter its groups only at {x.date}, "
+                "so they had to live until then to be in either group (immortal-time bias, "
+                "which flatters the exposed). "
+                + " and ".join(f"“{m.label}”" for m in models)
+                + " count that time in the unexposed state; read the comparison with them."
+            )
+    return notes

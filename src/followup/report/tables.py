@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from followup.analysis import EndpointResult, StudyResults
+from followup.analysis.models import ModelResult
 from followup.report.numbers import figure, hazard_ratio, lowered, p_value, time_label
 from followup.study.csv_text import safe_cell
 
@@ -144,6 +145,27 @@ def risk_factor_table(results: StudyResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def model_table(model: ModelResult, results: StudyResults) -> pd.DataFrame:
+    """An exposure model: per state, patients, events, the figures at the time points and P.
+
+    Landmark figures are survival from the origin among those alive and followed at the
+    landmark; time-dependent (Simon–Makuch) figures count each patient in a state from its entry.
+    """
+    unit = results.endpoint(model.endpoint).unit
+    rows = []
+    for i, group in enumerate(model.groups):
+        row: dict[str, object] = {"State": group.group, "n": group.patients, "Events": group.events}
+        for at in group.at_times:
+            row[time_label(at.time, unit)] = figure(at, results.reporting)
+        row[f"P ({model.test})"] = (
+            p_value(model.p).removeprefix("P ").removeprefix("= ")
+            if i == 0 and model.p is not None
+            else ""
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
 def follow_up_table(results: StudyResults) -> pd.DataFrame:
     """Follow-up in months: reverse-KM median with limits, mean, median and range of observation."""
     f = results.follow_up
@@ -187,6 +209,9 @@ def all_tables(results: StudyResults) -> list[Table]:
                 risk_factor_table(results),
             )
         )
+    for model in results.models:
+        if model.groups:
+            tables.append(Table(f"model_{model.name}", model.label, model_table(model, results)))
     return tables
 
 
