@@ -13,10 +13,22 @@ from scipy.stats import chi2, norm
 
 from followup.survival._confidence import z_value
 from followup.survival._cox_concordance import Concordance, concordance
+from followup.survival._cox_counting import (
+    as_start_times,
+    cluster_indices,
+    counting_scale,
+    prepare_counting,
+)
 from followup.survival._cox_design import Term, build_design
-from followup.survival._cox_likelihood import CoxData, Ties, linear_predictor, prepare
+from followup.survival._cox_likelihood import (
+    CoxData,
+    Ties,
+    linear_predictor,
+    prepare,
+    risk_set_sums,
+)
 from followup.survival._cox_newton import CoxControl, NewtonFit, covariate_scale, fit_newton
-from followup.survival._cox_residuals import robust_variance, score_residuals
+from followup.survival._cox_residuals import clustered_scores, robust_variance, score_residuals
 from followup.survival._cox_zph import (
     PH_TRANSFORMS,
     PhTransform,
@@ -61,20 +73,37 @@ class CoxModel:
     ties: Ties
     conf_level: float
     ph_transform: PhTransform
+    clusters: int | None  # number of clusters given as cluster=, None without
     # The sorted fit data: what the sandwich variance and cox.zph are computed from, on demand.
     _data: CoxData = field(repr=False, compare=False)
     _newton: NewtonFit = field(repr=False, compare=False)
+    # Each sorted row's cluster code (None: every row its own cluster).
+    _cluster: np.ndarray | None = field(repr=False, compare=False)
 
     @cached_property
     def robust_variance(self) -> np.ndarray:
-        """Sandwich variance (R's coxph(robust=TRUE)); on first use, as R computes it on request."""
+        """Sandwich variance: R's coxph(robust=TRUE), or with cluster= its grouped dfbeta D'D.
+
+        On first use, as R computes it on request.
+        """
         residuals = score_residuals(self._data, self._newton.sums)
-        return robust_variance(residuals, self._data.weights, self.variance)
+        return robust_variance(
+            clustered_scores(residuals, self._data.weights, self._cluster), self.variance
+        )
 
     @cached_property
     def robust_wald(self) -> ChiSquareTest:
-        """Wald test with the sandwich variance (R's robust score line is not reported)."""
+        """Wald test with the sandwich variance (R's Wald line when the fit is robust)."""
         return ChiSquareTest.of(_wald(self.coefficients, self.robust_variance), len(self.columns))
+
+    @cached_property
+    def robust_score(self) -> ChiSquareTest:
+        """R's robust score test: the score at β = 0 against its clustered outer product."""
+        data = self._data
+        at_zero = risk_set_sums(data, np.zeros(len(self.columns)))
+        scores = clustered_scores(score_residuals(data, at_zero), data.weights, self._cluster)
+        total = scores.sum(axis=1)
+        return ChiSquareTest.of(_wald(total, scores @ scores.T), len(self.columns))
 
     @cached_property
     def proportional_hazards(self) -> ProportionalHazardsTest:
@@ -105,9 +134,13 @@ class CoxModel:
         return np.exp(self.coefficients - z * se), np.exp(self.coefficients + z * se)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per design column: R's summary(coxph) coefficients and conf.int tables."""
-        lower, upper = self.hazard_ratio_interval()
-        z = self.coefficients / self.std_err
+        """One row per design column: R's summary(coxph) coefficients and conf.int tables.
+
+        With cluster= the z, p and limits use the robust SE, as R's summary of such a fit.
+        """
+        robust = self.clusters is not None
+        lower, upper = self.hazard_ratio_interval(robust=robust)
+        z = self.coefficients / (self.robust_std_err if robust else self.std_err)
         reference = {c: t.reference for t in self.terms for c in t.columns}
         return pd.DataFrame(
             {
@@ -140,6 +173,8 @@ def cox_ph(
     event: ArrayLike,
     covariates: Mapping[str, Any] | pd.DataFrame,
     *,
+    start: ArrayLike | None = None,
+    cluster: ArrayLike | None = None,
     strata: ArrayLike | None = None,
     weights: ArrayLike | None = None,
     ties: Ties = "efron",
@@ -151,11 +186,17 @@ def cox_ph(
     """Cox proportional hazards model; matches R's ``coxph(Surv(time, status) ~ ..., ties=)``.
 
     ``covariates`` maps names to columns; text, categorical and boolean columns are expanded into
-    indicators against ``reference[name]`` (default: the first level, as R). Also returns the
-    model-based and robust SEs, the Wald, score and likelihood-ratio tests, Harrell's concordance
-    with its SE, and the proportional-hazards test of ``cox.zph(fit, transform=ph_transform)``.
-    Raises ConvergenceError, MonotoneLikelihoodError or CollinearityError rather than returning
-    coefficients that are not finite or not identifiable.
+    indicators against ``reference[name]`` (default: the first level in code-point order, R's
+    ``factor()`` under ``LC_COLLATE=C``, or a Categorical's own order; see _cox_design). Also
+    returns the model-based and robust SEs, the Wald, score and likelihood-ratio tests, Harrell's
+    concordance with its SE, and the proportional-hazards test of
+    ``cox.zph(fit, transform=ph_transform)``.
+    With ``start``, each row is an interval (start, time] and the model is R's
+    ``coxph(Surv(start, time, status) ~ ...)``: time-varying covariates, delayed entry, recurrent
+    events. With ``cluster`` (e.g. subject or hospital), the robust variance, its Wald and score
+    tests and the concordance's SE are R's ``coxph(..., cluster = id)``: score residuals summed
+    within cluster. Raises ConvergenceError, MonotoneLikelihoodError or CollinearityError rather
+    than returning coefficients that are not finite or not identifiable.
     """
     if ties not in ("efron", "breslow"):
         raise InputError("ties", f"ties must be one of efron, breslow; got {ties!r}")
@@ -172,12 +213,22 @@ def cox_ph(
         raise InputError("event", "there are no events, so no Cox model can be fitted")
     stratum_codes, _ = factorize(strata, "strata", n)
     frequency = as_weights(weights, n, positive=True)
+    cluster_codes, clusters = (None, None) if cluster is None else cluster_indices(cluster, n)
     design = build_design(covariates, n, reference)
-    data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
-    scale = covariate_scale(design.columns_data, frequency)
+    if start is None:
+        data = prepare(design.columns_data, times, events, stratum_codes, frequency, ties)
+        scale = covariate_scale(design.columns_data, frequency)
+    else:
+        starts = as_start_times(start, times)
+        data = prepare_counting(
+            design.columns_data, starts, times, events, stratum_codes, frequency, ties
+        )
+        scale = counting_scale(design.columns_data, data)
     newton = fit_newton(data, design.columns, control, scale)
     p = len(design.columns)
-    agreement = concordance(data, linear_predictor(data, newton.beta))  # uses both cores itself
+    sorted_cluster = None if cluster_codes is None else cluster_codes[data.order]
+    # uses both cores itself
+    agreement = concordance(data, linear_predictor(data, newton.beta), sorted_cluster)
     return CoxModel(
         columns=design.columns,
         terms=design.terms,
@@ -195,6 +246,8 @@ def cox_ph(
         ties=ties,
         conf_level=conf_level,
         ph_transform=ph_transform,
+        clusters=clusters,
         _data=data,
         _newton=newton,
+        _cluster=sorted_cluster,
     )

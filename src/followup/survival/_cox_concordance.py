@@ -5,21 +5,28 @@ or censored at the same time); it is concordant when the earlier event had the h
 Pairs of events at the same time are tied on time and excluded; equal scores count one half.
 The SE follows R's concordancefit: each subject's influence is its share of concordant minus
 discordant pairs, so every subject needs its own counts — 2-D dominance counts (see _dominance).
+With clusters the influences are summed within each before squaring (R's cluster=); with
+(start, stop] rows the pairs with a member not yet entered are taken out (see
+_cox_counting_concordance).
 """
 
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import numpy as np
 
+from followup.survival._cox_counting_concordance import LatePairs, late_pairs
 from followup.survival._cox_likelihood import CoxData
 from followup.survival._dominance import (
     BlockCounts,
     earlier_counts_reduced,
     earlier_lower_and_higher,
+)
+from followup.survival._dominance import (
+    score_order_and_ties as score_order_and_ties,  # re-exported: tests import it from here
 )
 
 
@@ -51,12 +58,18 @@ class _Influence:
     comparable: np.ndarray  # all comparable pairs of the subject
     weights: np.ndarray | None  # the subjects' weights, in the same order; None: all one
     totals: np.ndarray  # higher, lower, tied risk, tied time, tied both (summed over events)
+    rows: np.ndarray  # the sorted row of each subject, in the same order
 
-    def squared(self, somers: Fraction | float) -> float:
-        """Σ over subjects of (w·(signed − somers·comparable))²."""
+    def dfbeta(self, somers: Fraction | float) -> np.ndarray:
+        """Each subject's w·(signed − somers·comparable)."""
         dfbeta = self.signed - float(somers) * self.comparable
         if self.weights is not None:
             dfbeta *= self.weights
+        return dfbeta
+
+    def squared(self, somers: Fraction | float) -> float:
+        """Σ over subjects of (w·(signed − somers·comparable))²."""
+        dfbeta = self.dfbeta(somers)
         return float(dfbeta @ dfbeta)
 
 
@@ -74,10 +87,11 @@ class _InfluenceMoments:
         return self.signed2 - 2 * somers * self.cross + somers * somers * self.comparable2
 
 
-def concordance(data: CoxData, score: np.ndarray) -> Concordance:
+def concordance(data: CoxData, score: np.ndarray, cluster: np.ndarray | None = None) -> Concordance:
     """Concordance of the risk score with survival, pairs within strata (R: coxph's concordance).
 
-    Works on the fit's sorted rows: the tie group of a row is already its time rank.
+    Works on the fit's sorted rows: the tie group of a row is already its time rank. cluster
+    gives each sorted row's cluster code, whose influences are summed before squaring.
     """
     n = len(score)
     parts = []
@@ -102,9 +116,16 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
         # Rows per key, from the tie groups (latest first): censored at 2T, deaths at 2T + 1.
         per_key = np.stack((tie_size[ties] - tie_deaths[ties], tie_deaths[ties]), axis=1)[::-1]
         per_key = per_key.ravel()[: int(key[0]) + 1]  # the earliest time has the largest key
-        parts.append(
-            _stratum_counts(key, data.event[rows], data.weights[rows], score[rows], unit, per_key)
-        )
+        late = None
+        if data.entry is not None:
+            late = _late_pairs(data, score, rows, ties, unit)
+        part = _stratum_counts(
+            key, data.event[rows], data.weights[rows], score[rows], unit, per_key,
+            late, arrays=late is not None or cluster is not None,
+        )  # fmt: skip
+        if isinstance(part, _Influence):
+            part = replace(part, rows=part.rows + int(lo))
+        parts.append(part)
     # Counts are in R's orientation before coxph's reverse=TRUE: "higher" means the other subject
     # of an event's pair scores higher. Higher risk should fail first, hence the reversal.
     above, below, ties, tied_time, tied_both = np.sum([part.totals for part in parts], axis=0)
@@ -114,7 +135,14 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
     somers = (above - below) / pairs
     # R's concordancefit: dfbeta = w ((higher − lower) / pairs − somers / pairs · comparable).
     # With unit weights every count is a whole number: the sum of squares is then exact.
-    if all(isinstance(part, _InfluenceMoments) for part in parts):
+    if cluster is not None:
+        dfbeta = np.zeros(n)
+        for part in parts:
+            assert isinstance(part, _Influence)  # arrays=True above
+            dfbeta[part.rows] = part.dfbeta(somers)
+        grouped = np.bincount(cluster, weights=dfbeta)
+        variance = float(grouped @ grouped) / (4 * pairs**2)
+    elif all(isinstance(part, _InfluenceMoments) for part in parts):
         ratio = Fraction(int(above - below), int(pairs))
         squares = sum((part.squared(ratio) for part in parts), start=Fraction(0))
         variance = float(squares / (4 * Fraction(int(pairs)) ** 2))
@@ -125,6 +153,17 @@ def concordance(data: CoxData, score: np.ndarray) -> Concordance:
     )
 
 
+def _late_pairs(
+    data: CoxData, score: np.ndarray, rows: slice, ties: slice, unit: bool
+) -> LatePairs:
+    """The stratum's pairs whose member had not yet entered, for (start, stop] rows."""
+    assert data.entry is not None
+    time_index = data.tie_of_row[rows] - ties.start
+    entered_after = np.searchsorted(data.tie_time[ties], data.entry.start[rows], side="right")
+    weights = None if unit else data.weights[rows]
+    return late_pairs(score[rows], time_index, entered_after, data.event[rows], weights)
+
+
 def _stratum_counts(
     key: np.ndarray,
     event: np.ndarray,
@@ -132,16 +171,20 @@ def _stratum_counts(
     score: np.ndarray,
     unit: bool,
     rows_per_key: np.ndarray,
+    late: LatePairs | None = None,
+    *,
+    arrays: bool = False,
 ) -> _Influence | _InfluenceMoments:
     """The stratum's influence terms (with unit weights and no tied scores, their exact sums).
 
     Also the stratum's pair totals. key is 2·(time rank from the latest) + event, in time order.
+    late: the (start, stop] pairs to take out; arrays: keep the per-subject terms (for clusters).
     """
     # In risk-score order, among equal scores the higher key first, so that "earlier" never
     # pairs two equal scores the wrong way round for the lower-key count (the other count is
     # corrected for ties below). Everything after this stays in that order.
     order, ties = score_order_and_ties(score, key)
-    if unit and not ties:
+    if unit and not ties and not arrays:
         packed = key << 1  # the dominance counts' key << 1 | flag, the flag being the event
         packed |= event
         return _unit_moments(packed[order], rows_per_key)
@@ -168,6 +211,12 @@ def _stratum_counts(
     )
     w_events = event.astype(np.float64) if sorted_weights is None else event * sorted_weights
     risk_set, events_after = below[key], above[key]
+    if late is not None:  # pairs whose member had not yet entered are no pairs
+        risk_set = risk_set - late.event_total[order]
+        lower_as_event -= late.event_lower[order]
+        events_after = events_after - late.member_total[order]
+        # lower_as_member also holds the equal scores (taken out below), so both go here
+        lower_as_member -= late.member_lower[order] + late.member_tied[order]
     # As an event, a subject's pairs are its risk set: higher, lower or tied on score. As a
     # member of other risk sets, its pairs are the events after it. signed = higher − lower:
     # as a member 2·(lower as member) − (events after) − (ties as member), as an event
@@ -181,6 +230,9 @@ def _stratum_counts(
         sorted_score = score[order]
         all_weights = np.ones(len(key)) if sorted_weights is None else sorted_weights
         tied_as_event, tied_as_member = _tied_scores(sorted_score, key, all_weights, w_events)
+        if late is not None:
+            tied_as_event -= late.event_tied[order]
+            tied_as_member -= late.member_tied[order]
         # Equal scores came earlier in the order but are neither lower nor higher.
         higher_as_event -= tied_as_event
         signed -= tied_as_member
@@ -203,7 +255,7 @@ def _stratum_counts(
     comparable = risk_set
     comparable *= event
     comparable += events_after
-    return _Influence(signed, comparable, sorted_weights, totals)
+    return _Influence(signed, comparable, sorted_weights, totals, order)
 
 
 def _risk_sets_and_events_after(
@@ -267,49 +319,6 @@ def _exact_dot(a: np.ndarray, b: np.ndarray, bound: int) -> int:
     """Σ a·b of int64 arrays whose products are at most bound, in chunks too short to overflow."""
     chunk = max(1, (2**63 - 1) // max(bound, 1))
     return sum(int(a[i : i + chunk] @ b[i : i + chunk]) for i in range(0, len(a), chunk))
-
-
-def score_order_and_ties(score: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Order by score, ties by key descending, and whether any scores are equal.
-
-    A SIMD sort of (score bits, index) packed in uint64: the top bits of an order-preserving
-    integer image of the score carry the sort, the low bits the index; runs whose truncated
-    scores collide (exact ties, or differences below ~1e-10 relative) are then re-sorted exactly.
-    Several times faster than np.argsort.
-    """
-    n = len(score)
-    packed = np.add(score, 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0, a tie with it
-    # Flip every bit of a negative number and only the sign bit of a positive one: the
-    # arithmetic shift spreads the sign over the word. (At a million scores every fresh array
-    # costs its page faults, so one spare array serves three purposes below.)
-    spare = np.right_shift(packed, 63)
-    spare |= np.int64(-(1 << 63))
-    packed ^= spare
-    packed = packed.view(np.uint64)
-    index_bits = np.uint64(max(1, (n - 1).bit_length()))
-    low = (np.uint64(1) << index_bits) - np.uint64(1)
-    packed &= ~low
-    packed |= np.arange(n, dtype=np.uint64)
-    packed.sort()
-    # Neighbours collide when they differ only in the index bits.
-    neighbours = spare.view(np.uint64)[: n - 1]
-    np.bitwise_xor(packed[1:], packed[:-1], out=neighbours)
-    collide = np.flatnonzero(neighbours <= low)
-    order = spare  # int64 indices
-    np.bitwise_and(packed, low, out=spare.view(np.uint64))
-    if len(collide) == 0:
-        return order, False
-    in_run = np.zeros(n, dtype=bool)
-    in_run[collide] = True
-    in_run[collide + 1] = True
-    positions = np.flatnonzero(in_run)
-    top = packed[positions] >> index_bits
-    run = np.cumsum(np.concatenate(([True], top[1:] != top[:-1])))
-    members = order[positions]
-    order[positions] = members[np.lexsort((-key[members], score[members], run))]
-    in_order = score[order[positions]]
-    ties = bool(np.any((in_order[1:] == in_order[:-1]) & (run[1:] == run[:-1])))
-    return order, ties
 
 
 def _tied_scores(

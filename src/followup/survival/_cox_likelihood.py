@@ -52,6 +52,10 @@ class CoxData:
     weighted_death_x: np.ndarray  # (p,) Σ w·x over events
     reach: np.ndarray  # (p,) max |x| of each centred covariate: |xβ| ≤ reach·|β|
     unit_weights: bool  # every row weighs one (weights is then a read-only broadcast one)
+    # Counting-process data (start, stop]: who is not yet at risk at each death time; None for
+    # right-censored data, where everyone is at risk from time 0.
+    entry: Entries | None = None
+    centre: np.ndarray | None = None  # (p,) the (weighted) mean each covariate was centred by
 
     @property
     def n_covariates(self) -> int:
@@ -62,6 +66,26 @@ class CoxData:
     def time(self) -> np.ndarray:
         """(n,) each row's time, sorted within stratum; for cox.zph only, so built on demand."""
         return self.tie_time[self.tie_of_row]
+
+
+@dataclass(frozen=True)
+class Entries:
+    """Rows that enter late, (start, stop] with start at or after a death time of their stratum.
+
+    A row is at risk at t when start < t ≤ stop (R's agreg). The sums over stop ≥ t count it from
+    its stop back to time 0, so each death time's risk-set sums lose the rows with start ≥ t:
+    rows grouped by the last death time at or before their start, then a reverse cumulative sum
+    over death times (as R's agfit4 subtracts rows as its walk back in time passes their start).
+    """
+
+    start: np.ndarray  # (n,) each sorted row's start time
+    last_death: np.ndarray  # (n,) last death time (index into death_ties) ≤ start, −1 if none
+    rows: np.ndarray  # sorted rows with last_death ≥ 0, ordered by last_death
+    x: np.ndarray  # (p, e) data.x of those rows, contiguous
+    weights: np.ndarray | None  # (e,) their weights; None when every row weighs one
+    segments: np.ndarray  # first entry of each run with one last_death
+    segment_death: np.ndarray  # that death time of each run
+    death_strata_bounds: np.ndarray  # (s + 1,) death-time offsets of the strata
 
 
 @dataclass(frozen=True)
@@ -116,8 +140,14 @@ def prepare(
     else:  # whole days: the sorted keys, and so everything about ties, follow from their counts
         structure = _whole_day_structure(day_key)
         es = structure.event
-    for row, column in zip(x, columns, strict=True):  # centred as R's coxfit6 centres them
-        row -= column.mean() if weights is None else (weights @ column) / weights.sum()
+    centre = np.array(
+        [
+            column.mean() if weights is None else (weights @ column) / weights.sum()
+            for column in columns
+        ]
+    )
+    for row, mean in zip(x, centre, strict=True):  # centred as R's coxfit6 centres them
+        row -= mean
     tie_start, death_ties, deaths = structure.tie_start, structure.death_ties, structure.deaths
     death_rows = structure.death_rows
     if weights is None:
@@ -145,6 +175,8 @@ def prepare(
         linear_combination(x, es if weights is None else ws * es),
         np.maximum(x.max(axis=1), -x.min(axis=1)),
         weights is None,
+        None,
+        centre,
     )  # fmt: skip
 
 
@@ -280,14 +312,18 @@ def risk_set_sums(data: CoxData, beta: np.ndarray) -> RiskSetSums:
     else:
         eta = linear_predictor(data, beta)
         shift = float(eta.max())
-    parts = np.empty((len(data.segments), 1 + len(beta) * (len(beta) + 3) // 2))
+    width = 1 + len(beta) * (len(beta) + 3) // 2
+    parts = np.empty((len(data.segments), width))
     # One core: in cache-sized chunks this is fast enough that a second core, sharing the memory
     # bandwidth, measured no faster.
-    _segment_sums(data, beta, shift, eta, parts)
+    weights = None if data.unit_weights else data.weights
+    _segment_sums(data.x, weights, data.segments, beta, shift, eta, parts)
     at_time = np.add.reduceat(parts, data.tie_first_segment, axis=0)
     dying_all = np.zeros_like(at_time)
     dying_all[data.segment_tie[data.segment_died]] = parts[data.segment_died]
     from_time_on = _reverse_cumsum_within_strata(at_time, data.strata_bounds)[data.death_ties]
+    if data.entry is not None:
+        from_time_on -= _not_yet_entered(data.entry, beta, shift, eta, len(data.death_ties), width)
     dying = dying_all[data.death_ties]
     efron = _efron_sums(data, from_time_on[:, 0], dying[:, 0])
     return RiskSetSums(
@@ -328,18 +364,37 @@ def _efron_sums(data: CoxData, at_risk: np.ndarray, dying: np.ndarray) -> np.nda
     return out
 
 
-def _segment_sums(
-    data: CoxData, beta: np.ndarray, shift: float, eta: np.ndarray | None, parts: np.ndarray
-) -> None:
-    """Fill parts with each (time, died) segment's sums of r, r·x and r·x·xᵀ, r = w·exp(xβ − shift).
+def _not_yet_entered(
+    entry: Entries, beta: np.ndarray, shift: float, eta: np.ndarray | None, g: int, width: int
+) -> np.ndarray:
+    """(g, width): per death time, the sums of r·(1, x, x xᵀ) over rows with start ≥ that time."""
+    per_death = np.zeros((g, width))
+    if len(entry.rows):
+        parts = np.empty((len(entry.segments), width))
+        entry_eta = None if eta is None else eta[entry.rows]
+        _segment_sums(entry.x, entry.weights, entry.segments, beta, shift, entry_eta, parts)
+        per_death[entry.segment_death] = parts
+    return _reverse_cumsum_within_strata(per_death, entry.death_strata_bounds)
 
-    In chunks of whole segments small enough that every product stays in cache: whole-length
-    products would make this memory-bound. Each chunk's terms are the rows of one array, so one
-    reduceat sums them all; xβ comes from eta if given, else is formed per chunk.
+
+def _segment_sums(
+    xs: np.ndarray,
+    ws: np.ndarray | None,
+    segments: np.ndarray,
+    beta: np.ndarray,
+    shift: float,
+    eta: np.ndarray | None,
+    parts: np.ndarray,
+) -> None:
+    """Fill parts with each segment's sums of r, r·x and r·x·xᵀ, r = w·exp(xβ − shift).
+
+    Segments are runs of the columns of xs (weights ws, None: all one), e.g. each time's deaths
+    and the rest. In chunks of whole segments small enough that every product stays in cache:
+    whole-length products would make this memory-bound. Each chunk's terms are the rows of one
+    array, so one reduceat sums them all; xβ comes from eta if given, else is formed per chunk.
     """
-    segments = data.segments
-    n = data.x.shape[1]
-    p = data.n_covariates
+    n = xs.shape[1]
+    p = xs.shape[0]
     # Rows of the terms: r, r·x_i, then r·x_i·x_j for j ≥ i in np.triu_indices order.
     product_rows = np.cumsum([1 + p] + [p - i for i in range(p)])
     terms = np.empty((len(parts[0]), _CHUNK_ROWS))
@@ -347,7 +402,7 @@ def _segment_sums(
         if row_hi - row_lo > terms.shape[1]:  # one segment longer than a chunk
             terms = np.empty((len(parts[0]), row_hi - row_lo))
         chunk = terms[:, : row_hi - row_lo]
-        x = data.x[:, row_lo:row_hi]
+        x = xs[:, row_lo:row_hi]
         risk, weighted_x = chunk[0], chunk[1 : 1 + p]
         if eta is None:  # the rows of x·β, summed: two calls, where einsum's loop order is slow
             np.multiply(x, beta[:, None], out=weighted_x)
@@ -356,8 +411,8 @@ def _segment_sums(
             risk[:] = eta[row_lo:row_hi]
         risk -= shift
         np.exp(risk, out=risk)
-        if not data.unit_weights:
-            risk *= data.weights[row_lo:row_hi]
+        if ws is not None:
+            risk *= ws[row_lo:row_hi]
         np.multiply(x, risk, out=weighted_x)
         for i in range(p):
             np.multiply(weighted_x[i], x[i:], out=chunk[product_rows[i] : product_rows[i + 1]])

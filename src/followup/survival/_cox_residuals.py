@@ -3,7 +3,9 @@
 A subject's score residual sums, over the event times it was at risk for, x minus the risk-set mean
 weighted by the hazard increment; with Efron ties the subjects dying at a time share its terms.
 Per death time these are a handful of sums (see _cox_likelihood), cumulated within strata, so the
-whole matrix costs O(n·p).
+whole matrix costs O(n·p). A (start, stop] row (R's agscore2) takes the sums from its start to
+its stop: the cumulated sums at its stop less those at the last death time before its start.
+With clusters, the residuals are summed within each (R's coxph(cluster=): grouped dfbeta).
 """
 
 from __future__ import annotations
@@ -37,6 +39,14 @@ def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
     tie_size = np.diff(np.append(data.tie_start, len(data.event)))
     cumulative = _cumsum_within_strata(per_tie, data.strata_bounds)
     hazard_so_far = np.repeat(cumulative[:, 0], tie_size)
+    entry = data.entry
+    before_entry = None
+    if entry is not None:  # what had accrued before the row entered does not count
+        entered = entry.last_death >= 0
+        before_entry = np.where(
+            entered[:, None], cumulative[data.death_ties[entry.last_death]], 0.0
+        )
+        hazard_so_far -= before_entry[:, 0]
     # exp(xβ − shift): the shift cancels against the hazard's
     score = np.exp(linear_predictor(data, sums.beta) - sums.shift)
     rows = data.death_rows
@@ -47,6 +57,8 @@ def score_residuals(data: CoxData, sums: RiskSetSums) -> np.ndarray:
         column = residual[j]
         np.multiply(x, hazard_so_far, out=column)
         column -= np.repeat(cumulative[:, 1 + j], tie_size)
+        if before_entry is not None:
+            column += before_entry[:, 1 + j]
         column *= -score
         column[rows] += (x[rows] - mean_of_means[group, j]) - score[rows] * (
             x[rows] * (kept_increment - increment)[group]
@@ -62,7 +74,17 @@ def _cumsum_within_strata(values: np.ndarray, bounds: np.ndarray) -> np.ndarray:
     return result
 
 
-def robust_variance(residuals: np.ndarray, weights: np.ndarray, variance: np.ndarray) -> np.ndarray:
-    """Sandwich variance D'D, D = weighted dfbeta = w·residuals·V (R: robust=TRUE, no cluster)."""
+def clustered_scores(
+    residuals: np.ndarray, weights: np.ndarray, cluster: np.ndarray | None
+) -> np.ndarray:
+    """Weighted score residuals, (p, n), or summed within clusters, (p, k) (R's rowsum)."""
     weighted = residuals * weights
-    return variance @ (weighted @ weighted.T) @ variance
+    if cluster is None:
+        return weighted
+    groups = int(cluster.max()) + 1 if len(cluster) else 0
+    return np.stack([np.bincount(cluster, weights=row, minlength=groups) for row in weighted])
+
+
+def robust_variance(scores: np.ndarray, variance: np.ndarray) -> np.ndarray:
+    """Sandwich variance D'D, D = dfbeta = scores·V (R: robust=TRUE, with or without cluster)."""
+    return variance @ (scores @ scores.T) @ variance

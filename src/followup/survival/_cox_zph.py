@@ -91,7 +91,11 @@ def proportional_hazards_test(
 
 
 def _time_transform(data: CoxData, transform: PhTransform) -> np.ndarray:
-    """g(t) per sorted row; 'km' is 1 − S(t−), S the KM of all rows (no strata or weights)."""
+    """g(t) per sorted row; 'km' is 1 − S(t−), S the KM of all rows (no strata or weights).
+
+    For (start, stop] rows the KM's risk set at t is the rows with start < t ≤ stop, as R's
+    survfitKM on a counting-process Surv.
+    """
     time = data.time
     if transform == "identity":
         return time.astype(float)
@@ -102,6 +106,9 @@ def _time_transform(data: CoxData, transform: PhTransform) -> np.ndarray:
     distinct, inverse, exits = np.unique(time, return_inverse=True, return_counts=True)
     deaths = np.bincount(inverse, weights=data.event.astype(float), minlength=len(distinct))
     at_risk = np.cumsum(exits[::-1])[::-1]
+    if data.entry is not None:  # less the rows that have not entered by t (start ≥ t)
+        starts = np.sort(data.entry.start)
+        at_risk = at_risk - (len(starts) - np.searchsorted(starts, distinct, side="left"))
     survival = np.cumprod(1 - deaths / at_risk)
     before = np.concatenate(([1.0], survival[:-1]))
     return 1 - before[inverse]

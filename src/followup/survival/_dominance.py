@@ -390,3 +390,46 @@ def _scatter(target: np.ndarray, *arrays: np.ndarray) -> tuple[np.ndarray, ...]:
         moved[target] = array
         out.append(moved)
     return tuple(out)
+
+
+def score_order_and_ties(score: np.ndarray, key: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Order by score, ties by key descending, and whether any scores are equal.
+
+    A SIMD sort of (score bits, index) packed in uint64: the top bits of an order-preserving
+    integer image of the score carry the sort, the low bits the index; runs whose truncated
+    scores collide (exact ties, or differences below ~1e-10 relative) are then re-sorted exactly.
+    Several times faster than np.argsort.
+    """
+    n = len(score)
+    packed = np.add(score, 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0, a tie with it
+    # Flip every bit of a negative number and only the sign bit of a positive one: the
+    # arithmetic shift spreads the sign over the word. (At a million scores every fresh array
+    # costs its page faults, so one spare array serves three purposes below.)
+    spare = np.right_shift(packed, 63)
+    spare |= np.int64(-(1 << 63))
+    packed ^= spare
+    packed = packed.view(np.uint64)
+    index_bits = np.uint64(max(1, (n - 1).bit_length()))
+    low = (np.uint64(1) << index_bits) - np.uint64(1)
+    packed &= ~low
+    packed |= np.arange(n, dtype=np.uint64)
+    packed.sort()
+    # Neighbours collide when they differ only in the index bits.
+    neighbours = spare.view(np.uint64)[: n - 1]
+    np.bitwise_xor(packed[1:], packed[:-1], out=neighbours)
+    collide = np.flatnonzero(neighbours <= low)
+    order = spare  # int64 indices
+    np.bitwise_and(packed, low, out=spare.view(np.uint64))
+    if len(collide) == 0:
+        return order, False
+    in_run = np.zeros(n, dtype=bool)
+    in_run[collide] = True
+    in_run[collide + 1] = True
+    positions = np.flatnonzero(in_run)
+    top = packed[positions] >> index_bits
+    run = np.cumsum(np.concatenate(([True], top[1:] != top[:-1])))
+    members = order[positions]
+    order[positions] = members[np.lexsort((-key[members], score[members], run))]
+    in_order = score[order[positions]]
+    ties = bool(np.any((in_order[1:] == in_order[:-1]) & (run[1:] == run[:-1])))
+    return order, ties
