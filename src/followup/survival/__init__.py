@@ -15,6 +15,7 @@ Errors::
         └── CollinearityError
 """
 
+from followup.survival._adjusted_curves import AdjustedCurve, AdjustedSurvival, adjusted_survival
 from followup.survival._competing_risks import (
     CumulativeIncidence,
     CumulativeIncidenceCurve,
@@ -26,6 +27,7 @@ from followup.survival._cox_frailty import FrailtyCoxModel, PenalisedChiSquare, 
 from followup.survival._cox_frailty_newton import FrailtyControl
 from followup.survival._cox_frailty_theta import ThetaStep
 from followup.survival._cox_newton import CoxControl
+from followup.survival._cox_survival import CoxSurvival, CoxSurvivalCurve, cox_survival
 from followup.survival._cox_zph import ProportionalHazardsTest
 from followup.survival._errors import (
     CollinearityError,
@@ -43,6 +45,7 @@ from followup.survival._exposure import (
 )
 from followup.survival._followup import FollowUp, FollowUpSummary, reverse_km_followup
 from followup.survival._gray import GrayTest, gray_test
+from followup.survival._intervals import split_intervals
 from followup.survival._kaplan_meier import KaplanMeier, KaplanMeierCurve, kaplan_meier
 from followup.survival._landmark import LandmarkAnalysis, landmark_analysis
 from followup.survival._logrank import LogRankTest, TrendTest, logrank_test
@@ -51,6 +54,12 @@ from followup.survival._multi_state import (
     StateOccupationCurve,
     state_occupation,
 )
+from followup.survival._nelson_aalen import (
+    CumulativeHazardAtTimes,
+    CumulativeHazardCurve,
+    NelsonAalen,
+    nelson_aalen,
+)
 from followup.survival._parametric import ParametricModel, WeibullHazards, parametric_survival
 from followup.survival._parametric_newton import ParametricControl
 from followup.survival._parametric_predict import PredictedQuantiles, PredictedSurvival
@@ -58,12 +67,18 @@ from followup.survival._risk_table import RiskTable, StratumTable, risk_table
 from followup.survival._summaries import Quantiles, RestrictedMean, SurvivalAtTimes
 
 __all__ = [
+    "AdjustedCurve",
+    "AdjustedSurvival",
     "ChiSquareTest",
     "CollinearityError",
     "Concordance",
     "ConvergenceError",
     "CoxControl",
     "CoxModel",
+    "CoxSurvival",
+    "CoxSurvivalCurve",
+    "CumulativeHazardAtTimes",
+    "CumulativeHazardCurve",
     "CumulativeIncidence",
     "CumulativeIncidenceCurve",
     "FollowUp",
@@ -79,6 +94,7 @@ __all__ = [
     "MantelByarTest",
     "ModelFitError",
     "MonotoneLikelihoodError",
+    "NelsonAalen",
     "ParametricControl",
     "ParametricModel",
     "PenalisedChiSquare",
@@ -97,17 +113,21 @@ __all__ = [
     "ThetaStep",
     "TrendTest",
     "WeibullHazards",
+    "adjusted_survival",
     "cox_frailty",
     "cox_ph",
+    "cox_survival",
     "cumulative_incidence",
     "gray_test",
     "kaplan_meier",
     "landmark_analysis",
     "logrank_test",
     "mantel_byar_test",
+    "nelson_aalen",
     "parametric_survival",
     "reverse_km_followup",
     "risk_table",
     "simon_makuch",
+    "split_intervals",
     "state_occupation",
 ]
