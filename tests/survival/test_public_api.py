@@ -26,6 +26,8 @@ FUNCTIONS = {
     "nelson_aalen": "survfit",
     "cox_survival": "survfit",
     "adjusted_survival": "survfit",
+    "fine_gray": "crr",
+    "fine_gray_data": "finegray",
 }
 
 
@@ -40,6 +42,8 @@ POSITIONAL = {
     "split_intervals": ["id", "time", "event"],
     "cox_survival": ["model", "profiles"],
     "adjusted_survival": ["model", "data"],
+    "fine_gray": ["time", "event", "covariates"],
+    "fine_gray_data": ["time", "event", "covariates"],
 }
 
 
@@ -55,7 +59,8 @@ def test_public_names_are_pinned() -> None:
          "ParametricModel", "WeibullHazards", "ParametricControl", "PredictedQuantiles",
          "PredictedSurvival", "StateOccupation", "StateOccupationCurve",
          "AdjustedCurve", "AdjustedSurvival", "CoxSurvival", "CoxSurvivalCurve",
-         "CumulativeHazardAtTimes", "CumulativeHazardCurve", "NelsonAalen"]
+         "CumulativeHazardAtTimes", "CumulativeHazardCurve", "NelsonAalen", "FineGrayModel",
+         "FineGrayControl"]
     )  # fmt: skip
     for name in survival.__all__:
         assert getattr(survival, name) is not None

@@ -43,6 +43,9 @@ from followup.survival._exposure import (
     mantel_byar_test,
     simon_makuch,
 )
+from followup.survival._fine_gray import FineGrayModel, fine_gray
+from followup.survival._fine_gray_data import fine_gray_data
+from followup.survival._fine_gray_newton import FineGrayControl
 from followup.survival._followup import FollowUp, FollowUpSummary, reverse_km_followup
 from followup.survival._gray import GrayTest, gray_test
 from followup.survival._intervals import split_intervals
@@ -81,6 +84,8 @@ __all__ = [
     "CumulativeHazardCurve",
     "CumulativeIncidence",
     "CumulativeIncidenceCurve",
+    "FineGrayControl",
+    "FineGrayModel",
     "FollowUp",
     "FollowUpSummary",
     "FrailtyControl",
@@ -118,6 +123,8 @@ __all__ = [
     "cox_ph",
     "cox_survival",
     "cumulative_incidence",
+    "fine_gray",
+    "fine_gray_data",
     "gray_test",
     "kaplan_meier",
     "landmark_analysis",
