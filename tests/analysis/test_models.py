@@ -20,7 +20,7 @@ from followup.io import load_records
 from followup.report.build import ReportFiles
 from followup.study import load_dictionary
 from followup.study.plan import load_plan
-from followup.survival import kaplan_meier, mantel_byar_test, simon_makuch
+from followup.survival import cox_ph, fine_gray, kaplan_meier, mantel_byar_test, simon_makuch
 
 YEAR = 365.25
 BINARY = """
@@ -127,3 +127,68 @@ def test_the_report_names_the_bias_of_the_published_comparison(mll03_report: Rep
     assert "immortal-time bias" in html
     assert "Mantel–Byar" in html
     assert "landmark" in html
+
+
+def _base_rows(records_path: Path) -> pd.DataFrame:
+    raw = pd.read_csv(records_path, dtype=str, keep_default_na=False)
+    return raw[raw["redcap_repeat_instrument"] == ""].set_index("record_id")
+
+
+def test_the_multivariable_model_is_cox_on_complete_cases_clustered_by_hospital(
+    mll03_results: StudyResults, mll03_files: tuple[Path, Path, Path]
+) -> None:
+    hand = _by_hand(mll03_results, mll03_files[1])
+    base = _base_rows(mll03_files[1]).loc[hand.index]
+    age = np.where(base["age_dx_days"].astype(int) < 183, "< 6 months", "6-12 months")
+    wbc = np.where(base["wbc_dx"].astype(float) >= 300, "≥ 300 ×10⁹/L", "< 300 ×10⁹/L")
+    after = (base["sct1"] == "1") & (base["rel_date"] > base["sct1_date"])
+    timing = np.where(after, "after first SCT", "before first SCT")
+    model = next(m for m in mll03_results.models if m.method == "cox")
+    expected = cox_ph(
+        hand["time"], hand["died"],
+        {"age_group": age, "wbc_group": wbc, "relapse_timing": timing},
+        reference={"age_group": "6-12 months", "wbc_group": "< 300 ×10⁹/L",
+                   "relapse_timing": "after first SCT"},
+        cluster=base["redcap_data_access_group"].to_numpy(),
+    ).to_frame()  # fmt: skip
+    assert model.standard_errors == "robust, clustered by hospital"
+    assert [r.hazard_ratio for r in model.rows] == pytest.approx(
+        expected["hazard_ratio"], rel=1e-12
+    )
+    assert [r.lower for r in model.rows] == pytest.approx(expected["lower"], rel=1e-12)
+    assert [r.p for r in model.rows] == pytest.approx(expected["p"], rel=1e-12)
+
+
+def test_the_fine_gray_model_is_crr_of_relapse_against_death_in_remission(
+    mll03_results: StudyResults, mll03_files: tuple[Path, Path, Path]
+) -> None:
+    raw = pd.read_csv(mll03_files[1], dtype=str, keep_default_na=False)
+    base = _base_rows(mll03_files[1])
+    visits = raw[raw["redcap_repeat_instrument"] == "followup"]
+    last = visits.sort_values(["record_id", "last_contact_date", "redcap_repeat_instance"])
+    last = last.groupby("record_id").last()
+    remission = base[base["cr1"] == "1"]
+    time, event = [], []
+    for record, row in remission.iterrows():
+        start = dt.date.fromisoformat(row["cr1_date"])
+        contact = last.loc[record]
+        if row["relapsed"] == "1":
+            end, code = row["rel_date"], 1
+        else:
+            end, code = contact["last_contact_date"], 2 if contact["vital_status"] == "2" else 0
+        time.append((dt.date.fromisoformat(end) - start).days / YEAR)
+        event.append(code)
+    age = np.where(remission["age_dx_days"].astype(int) < 183, "< 6 months", "6-12 months")
+    wbc = np.where(remission["wbc_dx"].astype(float) >= 300, "≥ 300 ×10⁹/L", "< 300 ×10⁹/L")
+    complete = (remission["wbc_dx"] != "").to_numpy()
+    expected = fine_gray(
+        np.array(time)[complete], np.array(event)[complete],
+        {"age_group": age[complete], "wbc_group": wbc[complete]},
+        reference={"age_group": "6-12 months", "wbc_group": "< 300 ×10⁹/L"},
+    ).to_frame()  # fmt: skip
+    model = next(m for m in mll03_results.models if m.method == "fine_gray")
+    assert model.patients == int(complete.sum())
+    assert [r.hazard_ratio for r in model.rows] == pytest.approx(
+        expected["hazard_ratio"], rel=1e-12
+    )
+    assert [r.p for r in model.rows] == pytest.approx(expected["p"], rel=1e-12)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import ValidationError
 
 from followup.study import load_dictionary
 from followup.study.plan import PlanError, load_plan, read_plan
+from followup.study.plan_schema import Model
 from followup.study.record_view import InstanceChoice
 from followup.study.schedule import CLASSIC, ScheduleError, classic
 
@@ -218,7 +220,13 @@ def test_exposures_and_models_are_read() -> None:
         (("landmark: 0.5", "landmark: -1"), "greater than 0"),
         (("endpoint: os\n    method: cox", "endpoint: efs\n    method: cox"), "'efs' is not one"),
         (("exposure: second_sct\n  sct2_at", "exposure: third_sct\n  sct2_at"), "'third_sct'"),
-        (("method: cox", "method: fine_gray"), "fine_gray needs an endpoint with competing events"),
+        (
+            (
+                "method: cox\n    covariates: [sex, cns_dx]\n    cluster: hospital",
+                "method: fine_gray\n    covariates: [sex, cns_dx]",
+            ),
+            "fine_gray needs an endpoint with competing events",
+        ),
         (
             ("[sex, cns_dx]", "[sex, cns]"),
             r"models.multivariable.covariates.1: 'cns' is not a field",
@@ -230,3 +238,8 @@ def test_exposures_and_models_are_read() -> None:
 def test_exposure_and_model_errors_say_where(change: tuple[str, str], message: str) -> None:
     with pytest.raises(PlanError, match=message):
         read_plan(MINIMAL + EXPOSURES.replace(*change), DICTIONARY)
+
+
+def test_clustered_errors_are_offered_only_where_they_exist() -> None:
+    with pytest.raises(ValidationError, match="fine_gray has no clustered standard errors"):
+        Model(label="x", endpoint="e", method="fine_gray", covariates=["a"], cluster="hospital")

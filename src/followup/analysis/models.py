@@ -7,7 +7,9 @@ comparison they correct.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -20,6 +22,7 @@ from followup.study.plan_schema import Model, Reporting
 from followup.survival import (
     KaplanMeierCurve,
     SurvivalError,
+    cox_ph,
     kaplan_meier,
     landmark_analysis,
     logrank_test,
@@ -143,6 +146,24 @@ def _time_dependent(
         for state, curve in zip(present, curves.curves, strict=True)
     )  # each state's curve starts at 0: a state's first patient may enter it at the origin
     notes += _emptied_curves(present, curves.curves, frame, endpoint.unit)
+    rows: tuple[ModelRow, ...] = ()
+    standard_errors = ""
+    try:
+        label = intervals.label
+        cox = cox_ph(
+            frame["stop"].to_numpy(float),
+            frame["event"].to_numpy(int),
+            {label: pd.Categorical(frame["state"], categories=present)},
+            start=frame["start"].to_numpy(float),
+            cluster=frame["hospital"].to_numpy() if model.cluster == "hospital" else None,
+            conf_level=reporting.conf_level,
+        )
+        rows = model_rows(cox.to_frame(), cox.terms, {label: label})
+        standard_errors = (
+            "robust, clustered by hospital" if model.cluster == "hospital" else "model-based"
+        )
+    except SurvivalError as error:
+        notes.append(f"no time-dependent Cox model: {error}")
     chisq = df = p = None
     try:
         table = risk_table(
@@ -162,13 +183,13 @@ def _time_dependent(
         model.endpoint,
         len(endpoint.frame),
         int((endpoint.event == 1).sum()),
-        (),
+        rows,
         groups,
         "Mantel–Byar",
         chisq,
         df,
         p,
-        "",
+        standard_errors,
         None,
         0,
         "; ".join(notes),
@@ -286,6 +307,32 @@ def _group(
         optional(median.upper[0]),
         replace(drawn, time=(start, *drawn.time[1:]), at_risk=at_risk),
     )
+
+
+def model_rows(
+    frame: pd.DataFrame, terms: Sequence[Any], labels: Mapping[str, str]
+) -> tuple[ModelRow, ...]:
+    """One row per design column: the term's label, the level compared, HR, limits and p."""
+    rows = []
+    by_column = {
+        column: (term, level)
+        for term in terms
+        for column, level in zip(term.columns, term.levels or ("",), strict=False)
+    }
+    for record in frame.to_dict("records"):
+        term, level = by_column[str(record["term"])]
+        rows.append(
+            ModelRow(
+                labels.get(term.name, term.name),
+                str(level),
+                "" if term.reference is None else str(term.reference),
+                finite(float(record["hazard_ratio"])),
+                finite(float(record["lower"])),
+                finite(float(record["upper"])),
+                finite(float(record["p"])),
+            )
+        )
+    return tuple(rows)
 
 
 def finite(value: float) -> float | None:

@@ -22,6 +22,7 @@ from followup.analysis.estimates import (
 from followup.analysis.flow import Flow, patient_flow
 from followup.analysis.follow_up import FollowUpSummary, follow_up
 from followup.analysis.models import ModelResult, exposure_model
+from followup.analysis.regression import regression_model
 from followup.analysis.risk_factors import RiskFactor, risk_factors
 from followup.io import RecordSet
 from followup.study.plan import Plan
@@ -120,8 +121,9 @@ def analyze(records: RecordSet, plan: Plan, *, schedule: Schedule = CLASSIC) -> 
         factors = risk_factors(data, times[target], list(model.risk_factors), reporting.conf_level)
     models = tuple(
         exposure_model(data, name, spec, times[spec.endpoint], reporting, _unit_days(reporting))
-        for name, spec in model.models.items()
         if spec.method in ("time_dependent", "landmark")
+        else regression_model(data, name, spec, times[spec.endpoint], reporting.conf_level)
+        for name, spec in model.models.items()
     )
     return StudyResults(
         model.study,

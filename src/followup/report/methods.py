@@ -59,7 +59,28 @@ def _list(items: tuple[str, ...]) -> str:
 def model_methods(results: StudyResults) -> list[str]:
     """How each of the plan's exposure models treats the exposure, in a sentence."""
     lines = []
+    level = round(100 * results.reporting.conf_level)
     for model in results.models:
+        se = (
+            f" Standard errors are robust, {model.standard_errors.removeprefix('robust, ')} "
+            "(R's coxph(..., cluster = ...)): patients of one cluster are not independent."
+            if model.standard_errors.startswith("robust")
+            else ""
+        )
+        if model.method == "cox":
+            lines.append(
+                f"{model.label}: a multivariable Cox proportional-hazards model (Efron's method "
+                f"for ties) of the covariates together, on the patients with every covariate "
+                f"recorded; hazard ratios with {level}% Wald confidence intervals.{se}"
+            )
+            continue
+        if model.method == "fine_gray":
+            lines.append(
+                f"{model.label}: a Fine–Gray model of the subdistribution hazard of the event "
+                "with competing events (R's cmprsk::crr), subdistribution hazard ratios with "
+                f"{level}% confidence intervals from crr's sandwich variance."
+            )
+            continue
         x = model.exposure
         if x is None:
             continue
@@ -71,7 +92,8 @@ def model_methods(results: StudyResults) -> list[str]:
                 "entered from that day on (an exposure on the day of death or last contact does "
                 "not change the state, as R's tmerge); states were compared with the Mantel–Byar "
                 "test (a log-rank test over risk sets that patients join as they are exposed) "
-                "and shown as Simon–Makuch curves."
+                "and shown as Simon–Makuch curves; hazard ratios of each state against "
+                f"“{x.before}” are from a Cox model on the (start, stop] intervals.{se}"
             )
         elif model.method == "landmark":
             lines.append(

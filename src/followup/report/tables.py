@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from followup.analysis import EndpointResult, StudyResults
-from followup.analysis.models import ModelResult
+from followup.analysis.models import ModelResult, ModelRow
 from followup.report.numbers import figure, hazard_ratio, lowered, p_value, time_label
 from followup.study.csv_text import safe_cell
 
@@ -166,6 +166,34 @@ def model_table(model: ModelResult, results: StudyResults) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def model_ratio_table(model: ModelResult, results: StudyResults) -> pd.DataFrame:
+    """A model's hazard ratios (subdistribution hazard ratios for Fine–Gray) against references."""
+    level = round(100 * results.reporting.conf_level)
+    ratio = "SHR" if model.method == "fine_gray" else "HR"
+    rows = []
+    for i, row in enumerate(model.rows):
+        new_term = i == 0 or model.rows[i - 1].term != row.term
+        compared = f"{row.level} vs {row.reference}" if row.reference else "per unit"
+        rows.append(
+            {
+                "Covariate": row.term if new_term else "",
+                "Comparison": compared,
+                f"{ratio} ({level}% CI)": _ratio_cell(row, results.reporting.conf_level),
+                "P": p_value(row.p).removeprefix("P ").removeprefix("= ")
+                if row.p is not None
+                else "",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def _ratio_cell(row: ModelRow, conf_level: float) -> str:
+    if row.hazard_ratio is None or row.lower is None or row.upper is None:
+        return "not estimable"
+    cell = hazard_ratio(row.hazard_ratio, row.lower, row.upper, conf_level)
+    return cell.replace(f"{round(100 * conf_level)}% CI ", "")
+
+
 def follow_up_table(results: StudyResults) -> pd.DataFrame:
     """Follow-up in months: reverse-KM median with limits, mean, median and range of observation."""
     f = results.follow_up
@@ -212,6 +240,14 @@ def all_tables(results: StudyResults) -> list[Table]:
     for model in results.models:
         if model.groups:
             tables.append(Table(f"model_{model.name}", model.label, model_table(model, results)))
+        if model.rows:
+            kind = {"fine_gray": "Fine–Gray model", "time_dependent": "time-dependent Cox model"}
+            title = (
+                f"{model.label}: {kind.get(model.method, 'Cox model')} ({model.standard_errors} SE)"
+            )
+            tables.append(
+                Table(f"model_{model.name}_ratios", title, model_ratio_table(model, results))
+            )
     return tables
 
 

@@ -105,6 +105,11 @@ class Model(_Strict):
         missing = [key for key in needs if not getattr(self, key)]
         if missing:
             raise ValueError(f"method {self.method} needs {' and '.join(missing)}")
+        if self.cluster is not None and self.method in ("fine_gray", "landmark"):
+            raise ValueError(
+                f"cluster applies to cox and time_dependent models; {self.method} has no "
+                "clustered standard errors here (cmprsk::crr and the log-rank test have none)"
+            )
         return self
 
 
