@@ -122,6 +122,30 @@ def test_expanded_rows_match_finegray_row_for_row(case: dict[str, Any]) -> None:
     pd.testing.assert_frame_equal(rows[case["covariates"]], first)
 
 
+@pytest.mark.parametrize("case", REFERENCE["finegray"], ids=lambda c: c["name"])
+def test_weighted_cox_on_the_expanded_rows_is_r_s_coxph_on_finegray(case: dict[str, Any]) -> None:
+    """coxph(Surv(fgstart, fgstop, fgstatus) ~ ..., weights = fgwt) at R's eps = 1e-11.
+
+    R's var for non-integer weights is the sandwich with each row its own cluster, which is
+    cox_ph's robust variance of counting-process rows without a cluster.
+    """
+    data = REFERENCE["datasets"][case["dataset"]]
+    covariates = pd.DataFrame({name: data[name] for name in case["covariates"]})
+    rows = fine_gray_data(
+        np.asarray(data[case["time"]]), np.asarray(data[case["status"]]), covariates,
+        cause=int(case["cause"]),
+    )  # fmt: skip
+    model = cox_ph(
+        rows.fgstop, rows.fgstatus, rows[case["covariates"]], start=rows.fgstart,
+        weights=rows.fgwt, control=CoxControl(eps=1e-11, max_iter=100),
+    )  # fmt: skip
+    expected = case["weighted_coxph"]
+    assert [c.replace("=", "") for c in model.columns] == expected["columns"]
+    assert_matches(model.coefficients, expected["coef"], ITERATIVE, what="coef")
+    assert_matches(model.robust_variance, expected["var"], ITERATIVE, what="var")
+    assert_matches([model.loglik_null, model.loglik], expected["loglik"], ITERATIVE, "loglik")
+
+
 # ------------------------------------------------------------------ the slow twin ---
 @dataclass(frozen=True)
 class Rows:
