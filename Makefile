@@ -72,6 +72,9 @@ messages: install system
 
 bench: install
 	$(RUN) python benchmarks/survival.py
+	$(RUN) python benchmarks/cox_counting.py
+	$(RUN) python benchmarks/cox_frailty.py
+	$(RUN) python benchmarks/fine_gray.py --sizes 5000 100000 --crr-full 5000 --crr-fit-only
 	$(RUN) python benchmarks/sqlite_durability.py
 
 # The parsers' fuzz tests with ten times the suite's examples (25,000 per parser).

@@ -25,8 +25,7 @@ from pathlib import Path
 import numpy as np
 
 # exported as followup.survival.cox_frailty
-from followup.survival._cox_frailty import FrailtyCoxModel, cox_frailty
-from followup.survival._cox_frailty_newton import FrailtyControl
+from followup.survival import FrailtyControl, FrailtyCoxModel, cox_frailty
 
 OUTER_MAX = 30
 

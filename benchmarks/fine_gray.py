@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from followup.survival._fine_gray import fine_gray  # exported as followup.survival.fine_gray
+from followup.survival import fine_gray
 
 R_SCRIPT = r"""
 suppressPackageStartupMessages(library(cmprsk))
