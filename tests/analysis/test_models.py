@@ -17,7 +17,9 @@ import pytest
 from followup.analysis import analyze
 from followup.analysis.run import StudyResults
 from followup.io import load_records
+from followup.report import results_paragraphs
 from followup.report.build import ReportFiles
+from followup.report.numbers import p_value
 from followup.study import load_dictionary
 from followup.study.plan import load_plan
 from followup.survival import cox_ph, fine_gray, kaplan_meier, mantel_byar_test, simon_makuch
@@ -192,3 +194,17 @@ def test_the_fine_gray_model_is_crr_of_relapse_against_death_in_remission(
         expected["hazard_ratio"], rel=1e-12
     )
     assert [r.p for r in model.rows] == pytest.approx(expected["p"], rel=1e-12)
+
+
+def test_the_results_paragraph_sets_the_exposure_analyses_beside_the_comparison(
+    mll03_results: StudyResults,
+) -> None:
+    paragraph = " ".join(results_paragraphs(mll03_results))
+    time_dependent = next(m for m in mll03_results.models if m.method == "time_dependent")
+    landmark = next(m for m in mll03_results.models if m.method == "landmark")
+    assert f"Mantel–Byar {p_value(time_dependent.p)}" in paragraph
+    assert (
+        f"Among the {landmark.patients} patients alive and followed beyond the landmark"
+        in paragraph
+    )
+    assert f"log-rank {p_value(landmark.p)}" in paragraph

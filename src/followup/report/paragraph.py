@@ -18,6 +18,7 @@ def results_paragraphs(results: StudyResults) -> list[str]:
     groups = [[_cohort(results), *_flow(results), *_characteristics(results)]]
     groups += [_endpoint(endpoint, results) for endpoint in results.endpoints]
     groups.append(_risk_factors(results))
+    groups.append(_exposure_models(results))
     return [" ".join(s for s in sentences if s) for sentences in groups if any(sentences)]
 
 
@@ -149,6 +150,40 @@ def _risk_factors(results: StudyResults) -> list[str]:
     return [
         f"In univariable Cox models for {endpoint}, the factors with P < .05 were {_join(found)}."
     ]
+
+
+def _exposure_models(results: StudyResults) -> list[str]:
+    """The analyses without immortal time, in the words of the comparison they correct."""
+    sentences = []
+    for model in results.models:
+        x = model.exposure
+        if x is None or (model.p is None and not model.groups):
+            continue
+        endpoint = results.endpoint(model.endpoint)
+        test = f"{model.test} {p_value(model.p)}" if model.p is not None else "not tested"
+        if model.method == "time_dependent":
+            level = results.reporting.conf_level
+            ratios = [
+                f"{r.level} {hazard_ratio(r.hazard_ratio, r.lower, r.upper, level)}"
+                for r in model.rows
+                if r.hazard_ratio is not None and r.lower is not None and r.upper is not None
+            ]
+            against = f"; hazard ratios against “{x.before}”: {_join(ratios)}" if ratios else ""
+            sentences.append(
+                f"Counting the time before {lowered(x.label)} as “{x.before}”, "
+                f"{lowered(endpoint.label)} by state gave {test}{against}."
+            )
+        elif model.method == "landmark" and model.groups:
+            last = results.reporting.time_points[-1]
+            parts = [_group_part(g, last, endpoint, results) for g in model.groups]
+            year = time_label(last, endpoint.unit).replace(" ", "-").removesuffix("s")
+            sentences.append(
+                f"Among the {model.patients} patients alive and followed beyond the landmark "
+                f"at {model.landmark:g} {endpoint.unit}, the {year} "
+                f"{lowered(endpoint.label)} figure was {_join(parts, last=' versus ', sep='; ')} "
+                f"({test})."
+            )
+    return sentences
 
 
 def _join(parts: list[str], *, last: str = " and ", sep: str = ", ") -> str:
