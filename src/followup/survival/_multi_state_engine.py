@@ -1,16 +1,17 @@
 """The Aalen-Johansen core: state occupation probabilities and their infinitesimal-jackknife SE.
 
-A transcription of survival 3.5's ``survfitci.c`` (Therneau), which ``survfit`` runs for
-multi-state ``Surv(tstart, tstop, state)`` data, over rows the front door has already checked:
-contiguous intervals per subject, each with the state it is in (``origin``) and the state it
-moves to at its end (``target``, −1 for no transition).
+What survival 3.5's ``survfitci.c`` (Therneau) computes when ``survfit`` is given multi-state
+``Surv(tstart, tstop, state)`` data, over rows the front door has already checked: contiguous
+intervals per subject, each with the state it is in (``origin``) and the state it moves to at
+its end (``target``, −1 for no transition).
 
 At each time t with a transition, H(t) = I + dA(t) with dA[j, k] = (weighted moves j→k) / (weighted
 number at risk in j) and dA[j, j] = −Σ_k dA[j, k]; p(t) = p(t−) H(t) (Aalen & Johansen 1978).
-The influence of subject i on p is carried forward as U_i ← U_i H(t) + p_j(t−)/n_j(t) ·
-(dN_i(t) − Y_i(t) dA[j, ·]), j the state i is in, and Var p_k(t) = Σ_i w_i² U_ik(t)²: the
-infinitesimal jackknife (Efron 1982) that R reports as ``std.err``. U is updated for every subject
-at every transition time, a vectorised pass over subjects per time, O(subjects × times × states).
+The influence of subject i on p is U_i ← U_i H(t) + p_j(t−)/n_j(t) · (dN_i(t) − Y_i(t) dA[j, ·]),
+j the state i is in, and Var p_k(t) = Σ_i w_i² U_ik(t)²: the infinitesimal jackknife (Efron
+1982) that R reports as ``std.err``. R updates every U_i at every time, O(subjects × times);
+``_multi_state_influence`` gets the same variances from prefix scans over the transition times,
+O(rows · log times). Counts here are bincounts over the sorted times.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from followup.survival._multi_state_influence import propagate
 
 
 @dataclass(frozen=True)
@@ -74,8 +77,10 @@ def aalen_johansen(rows: Rows) -> Estimate:
     hazard = np.zeros_like(weighted_moves)
     np.divide(weighted_moves, weighted[:, from_state], out=hazard, where=weighted_moves > 0)
     initial = _initial_probabilities(rows)
-    probability, std_err = _propagate(rows, time, entry_row, stop_row, moves, hazard,
-                                      transitions, weighted, initial)  # fmt: skip
+    pair_of_row = np.full(len(rows.stop), -1, dtype=np.intp)
+    pair_of_row[moves] = pair
+    probability, std_err = propagate(rows, entry_row, stop_row, pair_of_row, hazard, transitions,
+                                     weighted, initial)  # fmt: skip
     return Estimate(
         time, at_risk, weighted, events, weighted_events, censored, transitions, n_transition,
         np.cumsum(hazard, axis=0), initial, probability, std_err,
@@ -90,10 +95,17 @@ def _in_state_counts(
     n_times: int,
     n_states: int,
 ) -> np.ndarray:
-    """Number (or weight) in each state with entry < t ≤ stop, at every time."""
-    change = _counts(entry_row, state, weight, n_times + 1, n_states)
-    change -= _counts(stop_row + 1, state, weight, n_times + 1, n_states)
-    return np.cumsum(change, axis=0)[:n_times]
+    """Number (or weight) in each state with entry < t ≤ stop, at every time.
+
+    Summed from the last time back, as survfitci.c does ("more additions than subtractions"):
+    the small late risk sets then carry no rounding from the early ones (a last subject of
+    weight 0.3 is 0.3 at risk, so its hazard is 1, not 1 + 1e-16 and a probability of −1e-16).
+    """
+    entering = entry_row > 0
+    weights = None if weight is None else weight[entering]
+    change = _counts(stop_row, state, weight, n_times, n_states)
+    change -= _counts(entry_row[entering] - 1, state[entering], weights, n_times, n_states)
+    return np.cumsum(change[::-1], axis=0)[::-1]
 
 
 def _counts(
@@ -110,71 +122,3 @@ def _initial_probabilities(rows: Rows) -> np.ndarray:
     at_zero = (rows.entry < t0) & (rows.stop >= t0)
     share = np.bincount(rows.origin[at_zero], weights=rows.weight[at_zero], minlength=rows.n_states)
     return share / share.sum()
-
-
-def _propagate(
-    rows: Rows,
-    time: np.ndarray,
-    entry_row: np.ndarray,
-    stop_row: np.ndarray,
-    moves: np.ndarray,
-    hazard: np.ndarray,
-    transitions: np.ndarray,
-    weighted: np.ndarray,
-    initial: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
-    """p(t) and SE(p(t)) at every time, walking forward over the times with a transition."""
-    s = rows.n_states
-    n_subjects = int(rows.subject.max()) + 1
-    probability = np.empty((len(time), s))
-    std_err = np.empty((len(time), s))
-    influence = np.zeros((n_subjects, s))
-    in_state = np.zeros(n_subjects, dtype=np.intp)
-    present = np.zeros(n_subjects, dtype=bool)
-    weight = np.zeros(n_subjects)
-    by_entry = np.argsort(entry_row, kind="stable")
-    by_stop = np.argsort(stop_row, kind="stable")
-    entry_sorted, stop_sorted = entry_row[by_entry], stop_row[by_stop]
-    mover_rows = np.flatnonzero(moves)
-    mover_rows = mover_rows[np.argsort(stop_row[mover_rows], kind="stable")]
-    mover_time = stop_row[mover_rows]
-    p = initial.copy()
-    se = np.zeros(s)
-    done = entered = 0
-    previous = 0
-    for m in np.flatnonzero(hazard.sum(axis=1) > 0).tolist():
-        probability[previous:m] = p
-        std_err[previous:m] = se
-        previous = m
-        # Rows that ended before t leave, then rows with entry < t ≤ stop join (in that order:
-        # a subject's next interval starts where its last one stopped).
-        leaving = by_stop[done : np.searchsorted(stop_sorted, m, side="left")]
-        present[rows.subject[leaving]] = False
-        done += len(leaving)
-        joining = by_entry[entered : np.searchsorted(entry_sorted, m, side="right")]
-        entered += len(joining)
-        joining = joining[stop_row[joining] >= m]  # not those that came and went in between
-        present[rows.subject[joining]] = True
-        in_state[rows.subject[joining]] = rows.origin[joining]
-        weight[rows.subject[joining]] = rows.weight[joining]
-        step = np.zeros((s, s))
-        np.add.at(step, (transitions[:, 0], transitions[:, 1]), hazard[m])
-        outflow = step.sum(axis=1)
-        step[np.arange(s), np.arange(s)] -= outflow
-        scale = np.zeros(s)
-        np.divide(p, weighted[m], out=scale, where=weighted[m] > 0)
-        active = np.flatnonzero(outflow > 0)
-        influence += influence[:, active] @ step[active]
-        exposed = np.flatnonzero(present & (outflow[in_state] > 0))
-        states = in_state[exposed]
-        influence[exposed] -= scale[states][:, None] * step[states]
-        first, last = np.searchsorted(mover_time, (m, m + 1))
-        movers = mover_rows[first:last]
-        who, origin = rows.subject[movers], rows.origin[movers]
-        np.add.at(influence, (who, rows.target[movers]), scale[origin])
-        np.add.at(influence, (who, origin), -scale[origin])
-        se = np.sqrt(weight**2 @ influence**2)
-        p = p @ (np.eye(s) + step)
-    probability[previous:] = p
-    std_err[previous:] = se
-    return probability, std_err
