@@ -89,3 +89,25 @@ def test_counts_in_any_order_are_the_same_counts(
     )
     want = sorted(zip(key.tolist(), expected_lower.tolist(), expected_higher.tolist(), strict=True))
     assert got == want
+
+
+@pytest.mark.parametrize("n", [70_000, 210_000], ids=["one core", "two cores"])
+def test_sixteen_bit_blocks_count_exactly_though_their_running_counts_wrap(n: int) -> None:
+    """Keys below 2^15 solve in 16-bit words, whose running counts overflow in blocks this long.
+
+    The same counts come from the 32-bit words (the keys shifted past the 16-bit range) and from
+    the weighted wavelet tree, a different algorithm.
+    """
+    rng = np.random.default_rng(n)
+    key = rng.integers(0, dominance._NARROW_KEYS, n)
+    flags = rng.random(n) < 0.3
+    lower, higher = dominance.earlier_lower_and_higher(key, None, flags)
+    wide_lower, wide_higher = dominance.earlier_lower_and_higher(
+        key + dominance._NARROW_KEYS, None, flags
+    )
+    tree_lower, tree_higher = dominance.earlier_lower_and_higher(key, np.ones(n), flags * 1.0)
+    np.testing.assert_array_equal(lower, wide_lower)
+    np.testing.assert_array_equal(higher, wide_higher)
+    np.testing.assert_array_equal(lower, tree_lower)
+    np.testing.assert_array_equal(higher, tree_higher)
+    assert lower.max() > 2**16  # counts past 16 bits come back whole

@@ -7,7 +7,9 @@ The SE follows R's concordancefit: each subject's influence is its share of conc
 discordant pairs, so every subject needs its own counts — 2-D dominance counts (see _dominance).
 With clusters the influences are summed within each before squaring (R's cluster=); with
 (start, stop] rows the pairs with a member not yet entered are taken out (see
-_cox_counting_concordance).
+_cox_counting_concordance: with unit weights and distinct scores, the common case of continuous
+covariates, its unit_counting_influence does the whole stratum in one score order; tied
+scores or weights take the general path, _late_pairs and _stratum_counts).
 """
 
 from __future__ import annotations
@@ -18,7 +20,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from followup.survival._cox_counting_concordance import LatePairs, late_pairs
+from followup.survival._cox_counting_concordance import (
+    LatePairs,
+    late_pairs,
+    unit_counting_influence,
+)
 from followup.survival._cox_likelihood import CoxData
 from followup.survival._dominance import (
     BlockCounts,
@@ -94,38 +100,15 @@ def concordance(data: CoxData, score: np.ndarray, cluster: np.ndarray | None = N
     gives each sorted row's cluster code, whose influences are summed before squaring.
     """
     n = len(score)
-    parts = []
+    parts: list[_Influence | _InfluenceMoments] = []
     row_bounds = np.append(data.tie_start, n)[data.strata_bounds]
-    tie_size = np.diff(np.append(data.tie_start, n))
     tie_deaths = np.zeros(len(data.tie_start), dtype=np.int64)
     tie_deaths[data.death_ties] = data.deaths
+    # Rows per tie group: censored, then deaths.
+    per_tie = np.stack((np.diff(np.append(data.tie_start, n)) - tie_deaths, tie_deaths), axis=1)
     for s, (lo, hi) in enumerate(itertools.pairwise(row_bounds)):
-        if hi == lo:
-            continue  # a stratum code with no rows
-        rows = slice(int(lo), int(hi))
-        ties = slice(int(data.strata_bounds[s]), int(data.strata_bounds[s + 1]))
-        # A time key that encodes "still at risk": with T the rank of time from the latest
-        # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly
-        # when key_j < key_i (later times, or censored at the same time). Its low bit is the
-        # event flag.
-        tie = data.tie_of_row[rows]
-        key = tie[-1] - tie if hi - lo < 2**30 else tie[-1] - tie.astype(np.int64)
-        key <<= 1
-        key += data.event[rows]
-        unit = data.unit_weights or bool(np.all(data.weights[rows] == 1))
-        # Rows per key, from the tie groups (latest first): censored at 2T, deaths at 2T + 1.
-        per_key = np.stack((tie_size[ties] - tie_deaths[ties], tie_deaths[ties]), axis=1)[::-1]
-        per_key = per_key.ravel()[: int(key[0]) + 1]  # the earliest time has the largest key
-        late = None
-        if data.entry is not None:
-            late = _late_pairs(data, score, rows, ties, unit)
-        part = _stratum_counts(
-            key, data.event[rows], data.weights[rows], score[rows], unit, per_key,
-            late, arrays=late is not None or cluster is not None,
-        )  # fmt: skip
-        if isinstance(part, _Influence):
-            part = replace(part, rows=part.rows + int(lo))
-        parts.append(part)
+        if hi > lo:  # else a stratum code with no rows
+            parts.append(_stratum(data, score, s, slice(int(lo), int(hi)), per_tie, cluster))
     # Counts are in R's orientation before coxph's reverse=TRUE: "higher" means the other subject
     # of an event's pair scores higher. Higher risk should fail first, hence the reversal.
     above, below, ties, tied_time, tied_both = np.sum([part.totals for part in parts], axis=0)
@@ -151,6 +134,70 @@ def concordance(data: CoxData, score: np.ndarray, cluster: np.ndarray | None = N
     return Concordance(
         below, above, ties, tied_time, tied_both, 1 - (somers + 1) / 2, float(np.sqrt(variance))
     )
+
+
+def _stratum(
+    data: CoxData,
+    score: np.ndarray,
+    s: int,
+    rows: slice,
+    per_tie: np.ndarray,
+    cluster: np.ndarray | None,
+) -> _Influence | _InfluenceMoments:
+    """One stratum's influence terms, or their sums (see _stratum_counts)."""
+    ties = slice(int(data.strata_bounds[s]), int(data.strata_bounds[s + 1]))
+    # A time key that encodes "still at risk": with T the rank of time from the latest
+    # (0 = latest), key = 2T + event, and subject j is in the risk set of an event i exactly
+    # when key_j < key_i (later times, or censored at the same time). Its low bit is the
+    # event flag.
+    tie = data.tie_of_row[rows]
+    key = tie[-1] - tie if rows.stop - rows.start < 2**30 else tie[-1] - tie.astype(np.int64)
+    key <<= 1
+    key += data.event[rows]
+    unit = data.unit_weights or bool(np.all(data.weights[rows] == 1))
+    # Rows per key, from the tie groups (latest first): censored at 2T, deaths at 2T + 1.
+    per_key = per_tie[ties][::-1].ravel()[: int(key[0]) + 1]  # the earliest time: the largest key
+    if data.entry is not None and unit:
+        counted = _unit_counting(data, score, rows, s, key, per_key)
+        if counted is not None:  # else scores tie
+            return counted
+    late = None if data.entry is None else _late_pairs(data, score, rows, ties, unit)
+    part = _stratum_counts(
+        key, data.event[rows], data.weights[rows], score[rows], unit, per_key,
+        late, arrays=late is not None or cluster is not None,
+    )  # fmt: skip
+    if isinstance(part, _Influence):
+        part = replace(part, rows=part.rows + rows.start)
+    return part
+
+
+def _unit_counting(
+    data: CoxData,
+    score: np.ndarray,
+    rows: slice,
+    stratum: int,
+    key: np.ndarray,
+    per_key: np.ndarray,
+) -> _Influence | None:
+    """The stratum's terms from one risk-score order (unit weights); None if scores tie."""
+    assert data.entry is not None
+    first_death = int(data.entry.death_strata_bounds[stratum])
+    ties = slice(int(data.strata_bounds[stratum]), int(data.strata_bounds[stratum + 1]))
+    death_of_tie = np.zeros(ties.stop - ties.start, dtype=np.int64)
+    deaths = slice(first_death, int(data.entry.death_strata_bounds[stratum + 1]))
+    death_of_tie[data.death_ties[deaths] - ties.start] = np.arange(deaths.stop - deaths.start)
+    rows_per_key = per_key.astype(np.float64)
+    events_per_key = rows_per_key * (np.arange(len(per_key)) & 1)
+    tables = _risk_sets_and_events_after(rows_per_key, events_per_key)
+    found = unit_counting_influence(
+        score[rows], key, data.event[rows], tables, death_of_tie[::-1],
+        (data.entry.last_death[rows], first_death),
+    )  # fmt: skip
+    if found is None:
+        return None
+    tied_time = float(events_per_key @ (events_per_key - 1)) / 2
+    totals = np.array([found.higher, found.lower, 0.0, tied_time, 0.0])
+    return _Influence(found.signed, found.comparable, None, totals, found.order + rows.start)
 
 
 def _late_pairs(
