@@ -29,6 +29,7 @@ from followup.survival._inputs import (
     check_length,
     factorize,
 )
+from followup.survival._intervals import split_intervals
 from followup.survival._kaplan_meier import KaplanMeier, KaplanMeierCurve, SeMethod, kaplan_meier
 from followup.survival._logrank import LogRankTest, logrank_test
 from followup.survival._risk_table import RiskTable, risk_table
@@ -193,20 +194,16 @@ def simon_makuch(
 def split_at_exposure(time: np.ndarray, event: np.ndarray, exposure: np.ndarray) -> ExposureRows:
     """Split each subject at its exposure time as ``tmerge(..., tdc(exposure))`` does.
 
-    Trusts checked input (0 ≤ exposure ≤ time or NaN). Kept private to this core's exposure
-    functions; a general ``tmerge``-style builder may replace it.
+    Trusts checked input (0 < time, 0 ≤ exposure ≤ time or NaN); the split is split_intervals'.
     """
-    switches = ~np.isnan(exposure) & (exposure < time)  # exposed for part of follow-up
-    has_unexposed = ~(switches & (exposure == 0))
-    unexposed = np.flatnonzero(has_unexposed)
-    exposed = np.flatnonzero(switches)
-    subject = np.concatenate((unexposed, exposed))
-    order = np.argsort(subject, kind="stable")  # per subject: unexposed row first
-    start = np.concatenate((np.zeros(len(unexposed)), exposure[exposed]))
-    stop = np.concatenate((np.where(switches, exposure, time)[unexposed], time[exposed]))
-    status = np.concatenate((np.where(switches, 0, event)[unexposed], event[exposed]))
-    state = np.concatenate((np.zeros(len(unexposed), bool), np.ones(len(exposed), bool)))
-    return ExposureRows(subject[order], start[order], stop[order], status[order], state[order])
+    rows = split_intervals(np.arange(len(time)), time, event, changes={"exposed": exposure})
+    return ExposureRows(
+        rows["id"].to_numpy(),
+        rows["start"].to_numpy(),
+        rows["stop"].to_numpy(),
+        rows["event"].to_numpy(),
+        rows["exposed"].to_numpy().astype(bool),
+    )
 
 
 def _check_exposure_inputs(
