@@ -27,7 +27,7 @@ class ExposureIntervals:
     """An endpoint's patients split at their exposure: one row per (start, stop] interval.
 
     ``frame`` has the columns record_id, start, stop, event (0/1 at the interval's end), state
-    (``before`` or the exposed level) and hospital; ``exposure_time`` gives, per patient of the
+    (``before`` or the exposed level); ``exposure_time`` gives, per patient of the
     endpoint, the time from origin to exposure (NaN: not exposed during follow-up) and
     ``exposed_state`` the state entered then.
     """
@@ -70,7 +70,6 @@ def exposure_intervals(
     # leaves the event in the earlier state, as tmerge does).
     during = start_time.notna() & (start_time < follow) & (level != "")
     exposure_time = start_time.where(during)
-    hospital = data.raw["redcap_data_access_group"].reindex(records).astype(str)
     event = endpoint.frame["event"].astype(int).eq(1).astype(int)
     split = during & (exposure_time > 0)
     from_origin = during & ~split
@@ -81,7 +80,6 @@ def exposure_intervals(
             "stop": np.where(split, exposure_time, follow),
             "event": np.where(split, 0, event),
             "state": np.where(from_origin, level, exposure.before),
-            "hospital": hospital.to_numpy(),
         }
     )
     second = pd.DataFrame(
@@ -91,7 +89,6 @@ def exposure_intervals(
             "stop": follow[split].to_numpy(),
             "event": event[split].to_numpy(),
             "state": level[split].to_numpy(),
-            "hospital": hospital[split].to_numpy(),
         }
     )
     frame = (

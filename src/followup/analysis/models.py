@@ -106,7 +106,9 @@ def exposure_model(
         if model.method == "landmark":
             result = _landmark(name, model, endpoint, intervals, reporting, notes)
         else:
-            result = _time_dependent(name, model, endpoint, intervals, reporting, notes)
+            records = pd.Index(intervals.frame["record_id"])
+            clusters = cluster_labels(data, model.cluster, records)
+            result = _time_dependent(name, model, endpoint, intervals, clusters, reporting, notes)
     except SurvivalError as error:  # too few patients or events: said, not hidden
         result = _empty(name, model, len(endpoint.frame), f"not estimable: {error}")
     return replace(result, exposure=exposed)
@@ -126,17 +128,25 @@ def _time_dependent(
     model: Model,
     endpoint: EndpointData,
     intervals: ExposureIntervals,
+    clusters: np.ndarray | None,
     reporting: Reporting,
     notes: list[str],
 ) -> ModelResult:
-    """Simon–Makuch curves per state and the Mantel–Byar test (log-rank over moving risk sets)."""
+    """Simon–Makuch curves per state and the Mantel–Byar test (log-rank over moving risk sets).
+
+    Both read one risk table of the intervals, patients entering a state's risk set when they
+    enter the state; ``clusters`` (one per interval) make the Cox model's SEs robust.
+    """
     frame = intervals.frame
     present = [s for s in intervals.states if (frame["state"] == s).any()]
-    curves = kaplan_meier(
+    table = risk_table(
         frame["stop"].to_numpy(float),
         frame["event"].to_numpy(int),
         group=pd.Categorical(frame["state"], categories=present),
         entry=frame["start"].to_numpy(float),
+    )
+    curves = kaplan_meier(
+        table,
         se_method=reporting.se_method,
         conf_type=reporting.conf_type,
         conf_level=reporting.conf_level,
@@ -155,23 +165,17 @@ def _time_dependent(
             frame["event"].to_numpy(int),
             {label: pd.Categorical(frame["state"], categories=present)},
             start=frame["start"].to_numpy(float),
-            cluster=frame["hospital"].to_numpy() if model.cluster == "hospital" else None,
+            cluster=clusters,
             conf_level=reporting.conf_level,
         )
         rows = model_rows(cox.to_frame(), cox.terms, {label: label})
         standard_errors = (
-            "robust, clustered by hospital" if model.cluster == "hospital" else "model-based"
+            "model-based" if clusters is None else f"robust, clustered by {model.cluster}"
         )
     except SurvivalError as error:
         notes.append(f"no time-dependent Cox model: {error}")
     chisq = df = p = None
     try:
-        table = risk_table(
-            frame["stop"].to_numpy(float),
-            frame["event"].to_numpy(int),
-            group=pd.Categorical(frame["state"], categories=present),
-            entry=frame["start"].to_numpy(float),
-        )
         test = logrank_test(table)
         chisq, df, p = float(test.chisq), int(test.df), float(test.p)
     except SurvivalError as error:
@@ -333,6 +337,14 @@ def model_rows(
             )
         )
     return tuple(rows)
+
+
+def cluster_labels(data: StudyData, cluster: str | None, records: pd.Index) -> np.ndarray | None:
+    """Each record's cluster: its hospital (data access group) or a field's value; None: none."""
+    if cluster is None:
+        return None
+    column = "redcap_data_access_group" if cluster == "hospital" else cluster
+    return data.raw[column].reindex(records).astype(str).to_numpy()
 
 
 def finite(value: float) -> float | None:

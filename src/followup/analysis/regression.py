@@ -17,7 +17,7 @@ from scipy.stats import chi2
 
 from followup.analysis.dataset import StudyData
 from followup.analysis.endpoints import EndpointData
-from followup.analysis.models import ModelResult, model_rows
+from followup.analysis.models import ModelResult, cluster_labels, model_rows
 from followup.study.plan_schema import Model
 from followup.survival import CoxModel, FineGrayModel, SurvivalError, cox_ph, fine_gray
 
@@ -40,7 +40,8 @@ def regression_model(
             test = "Wald"
             chisq, df = _wald(fitted.coefficients, fitted.variance), len(fitted.coefficients)
         else:
-            cluster = cluster_of(data, model.cluster, endpoint, kept)
+            labels_of = cluster_labels(data, model.cluster, endpoint.frame.index)
+            cluster = None if labels_of is None else labels_of[kept]
             fitted = cox_ph(
                 time, (event == 1).astype(int), columns, cluster=cluster, conf_level=conf_level
             )
@@ -101,16 +102,6 @@ def covariate_columns(
         else:
             columns[name] = values.astype(float).to_numpy()
     return columns, labels, kept, int((~kept).sum())
-
-
-def cluster_of(
-    data: StudyData, cluster: str | None, endpoint: EndpointData, kept: np.ndarray
-) -> np.ndarray | None:
-    """The cluster of each kept patient: its hospital (data access group) or a field's value."""
-    if cluster is None:
-        return None
-    column = "redcap_data_access_group" if cluster == "hospital" else cluster
-    return data.raw[column].reindex(endpoint.frame.index).astype(str).to_numpy()[kept]
 
 
 def _chi(test: Any) -> tuple[float, int]:
