@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, Protocol, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -172,14 +172,7 @@ class KaplanMeier:
         self, group: Hashable | None = None, stratum: Hashable | None = None
     ) -> KaplanMeierCurve:
         """The curve of one group (and stratum); the only curve when there are no groups."""
-        matches = [c for c in self.curves if _matches(c, group, stratum)]
-        if len(matches) != 1:
-            known = ", ".join(repr((c.stratum, c.group)) for c in self.curves)
-            raise InputError(
-                "group",
-                f"no single curve for group={group!r}, stratum={stratum!r}; curves: {known}",
-            )
-        return matches[0]
+        return one_curve(self.curves, group, stratum)
 
     def to_frame(self) -> pd.DataFrame:
         """All curves stacked, with group and stratum columns."""
@@ -327,8 +320,31 @@ def _check_options(se_method: str, conf_type: str, conf_level: float) -> None:
     check_conf(conf_type, conf_level)
 
 
-def _matches(curve: KaplanMeierCurve, group: Hashable | None, stratum: Hashable | None) -> bool:
-    return (group is None or curve.group == group) and (stratum is None or curve.stratum == stratum)
+class _Labelled(Protocol):
+    @property
+    def group(self) -> Hashable | None: ...
+
+    @property
+    def stratum(self) -> Hashable | None: ...
+
+
+CurveT = TypeVar("CurveT", bound=_Labelled)
+
+
+def one_curve(curves: Sequence[CurveT], group: Hashable | None, stratum: Hashable | None) -> CurveT:
+    """The one curve of ``group`` (and ``stratum``); InputError listing the curves otherwise."""
+    matches = [
+        c
+        for c in curves
+        if (group is None or c.group == group) and (stratum is None or c.stratum == stratum)
+    ]
+    if len(matches) != 1:
+        known = ", ".join(repr((c.stratum, c.group)) for c in curves)
+        raise InputError(
+            "group",
+            f"no single curve for group={group!r}, stratum={stratum!r}; curves: {known}",
+        )
+    return matches[0]
 
 
 def _labelled(

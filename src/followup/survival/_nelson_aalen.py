@@ -12,7 +12,7 @@ import pandas as pd
 from followup.survival._confidence import check_conf, z_value
 from followup.survival._errors import InputError
 from followup.survival._inputs import ArrayLike
-from followup.survival._kaplan_meier import _counts_between, _requested_times
+from followup.survival._kaplan_meier import _counts_between, _requested_times, one_curve
 from followup.survival._risk_table import RiskTable, as_risk_table, risk_table
 
 HazardMethod = Literal["nelson-aalen", "fleming-harrington"]
@@ -153,18 +153,7 @@ class NelsonAalen:
         self, group: Hashable | None = None, stratum: Hashable | None = None
     ) -> CumulativeHazardCurve:
         """The curve of one group (and stratum); the only curve when there are no groups."""
-        matches = [
-            c
-            for c in self.curves
-            if (group is None or c.group == group) and (stratum is None or c.stratum == stratum)
-        ]
-        if len(matches) != 1:
-            known = ", ".join(repr((c.stratum, c.group)) for c in self.curves)
-            raise InputError(
-                "group",
-                f"no single curve for group={group!r}, stratum={stratum!r}; curves: {known}",
-            )
-        return matches[0]
+        return one_curve(self.curves, group, stratum)
 
     def to_frame(self) -> pd.DataFrame:
         """All curves stacked, with group and stratum columns."""
