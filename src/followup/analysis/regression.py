@@ -13,13 +13,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2
 
 from followup.analysis.dataset import StudyData
 from followup.analysis.endpoints import EndpointData
 from followup.analysis.models import ModelResult, cluster_labels, model_rows
 from followup.study.plan_schema import Model
-from followup.survival import CoxModel, FineGrayModel, SurvivalError, cox_ph, fine_gray
+from followup.survival import (
+    ChiSquareTest,
+    CoxModel,
+    FineGrayModel,
+    SurvivalError,
+    cox_ph,
+    fine_gray,
+)
 
 
 def regression_model(
@@ -37,8 +43,7 @@ def regression_model(
         fitted: CoxModel | FineGrayModel
         if model.method == "fine_gray":
             fitted = fine_gray(time, event, columns, conf_level=conf_level)
-            test = "Wald"
-            chisq, df = _wald(fitted.coefficients, fitted.variance), len(fitted.coefficients)
+            test, chisq, df, p = "Wald", *_chi(fitted.wald)
         else:
             labels_of = cluster_labels(data, model.cluster, endpoint.frame.index)
             cluster = None if labels_of is None else labels_of[kept]
@@ -46,10 +51,10 @@ def regression_model(
                 time, (event == 1).astype(int), columns, cluster=cluster, conf_level=conf_level
             )
             if cluster is None:
-                test, chisq, df = "likelihood ratio", *_chi(fitted.likelihood_ratio)
+                test, chisq, df, p = "likelihood ratio", *_chi(fitted.likelihood_ratio)
             else:
                 standard_errors = f"robust, clustered by {model.cluster}"
-                test, chisq, df = "robust Wald", *_chi(fitted.robust_wald)
+                test, chisq, df, p = "robust Wald", *_chi(fitted.robust_wald)
     except SurvivalError as error:
         notes.append(f"not estimable: {error}")
         return ModelResult(
@@ -68,7 +73,7 @@ def regression_model(
         test,
         chisq,
         df,
-        float(chi2.sf(chisq, df)),
+        p,
         standard_errors,
         None,
         0,
@@ -104,12 +109,5 @@ def covariate_columns(
     return columns, labels, kept, int((~kept).sum())
 
 
-def _chi(test: Any) -> tuple[float, int]:
-    return float(test.chisq), int(test.df)
-
-
-def _wald(beta: np.ndarray, variance: np.ndarray) -> float:
-    """β' V⁻¹ β on the standardised scale (as cox_ph's Wald test)."""
-    se = np.sqrt(np.diag(variance))
-    z = beta / se
-    return float(z @ np.linalg.solve(variance / np.outer(se, se), z))
+def _chi(test: ChiSquareTest) -> tuple[float, int, float]:
+    return float(test.chisq), int(test.df), float(test.p)

@@ -94,7 +94,9 @@ class CoxModel:
     @cached_property
     def robust_wald(self) -> ChiSquareTest:
         """Wald test with the sandwich variance (R's Wald line when the fit is robust)."""
-        return ChiSquareTest.of(_wald(self.coefficients, self.robust_variance), len(self.columns))
+        return ChiSquareTest.of(
+            wald_statistic(self.coefficients, self.robust_variance), len(self.columns)
+        )
 
     @cached_property
     def robust_score(self) -> ChiSquareTest:
@@ -103,7 +105,7 @@ class CoxModel:
         at_zero = risk_set_sums(data, np.zeros(len(self.columns)))
         scores = clustered_scores(score_residuals(data, at_zero), data.weights, self._cluster)
         total = scores.sum(axis=1)
-        return ChiSquareTest.of(_wald(total, scores @ scores.T), len(self.columns))
+        return ChiSquareTest.of(wald_statistic(total, scores @ scores.T), len(self.columns))
 
     @cached_property
     def proportional_hazards(self) -> ProportionalHazardsTest:
@@ -158,7 +160,7 @@ class CoxModel:
         )
 
 
-def _wald(beta: np.ndarray, variance: np.ndarray) -> float:
+def wald_statistic(beta: np.ndarray, variance: np.ndarray) -> float:
     """β' V⁻¹ β, R's coxph.wtest; solved on the standardised scale (z and the correlations).
 
     Covariates 1e5 apart in scale make V too ill-conditioned to solve as it is.
@@ -236,7 +238,7 @@ def cox_ph(
         variance=newton.variance,
         loglik_null=newton.loglik_null,
         loglik=newton.loglik,
-        wald=ChiSquareTest.of(_wald(newton.beta, newton.variance), p),
+        wald=ChiSquareTest.of(wald_statistic(newton.beta, newton.variance), p),
         score=ChiSquareTest.of(newton.score_test, p),
         likelihood_ratio=ChiSquareTest.of(2 * (newton.loglik - newton.loglik_null), p),
         concordance=agreement,

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from followup.survival._confidence import z_value
-from followup.survival._cox import ChiSquareTest
+from followup.survival._cox import ChiSquareTest, wald_statistic
 from followup.survival._cox_design import Term, build_design
 from followup.survival._cox_newton import covariate_scale
 from followup.survival._errors import InputError
@@ -63,6 +63,11 @@ class FineGrayModel:
     def hazard_ratio(self) -> np.ndarray:
         """Subdistribution hazard ratios exp(coef)."""
         return np.exp(self.coefficients)
+
+    @property
+    def wald(self) -> ChiSquareTest:
+        """Wald test of all coefficients with crr's variance, β' V⁻¹ β (as cox_ph's)."""
+        return ChiSquareTest.of(wald_statistic(self.coefficients, self.variance), len(self.columns))
 
     @property
     def likelihood_ratio(self) -> ChiSquareTest:
