@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection
 from dataclasses import dataclass, field
 
+from followup.io.labels import STATUS_HEADER, plain_label
 from followup.study import DataDictionary, Field, Problem
 from followup.study.choices import checkbox_column
 from followup.study.values import FORM_STATUS
@@ -72,7 +72,11 @@ def map_columns(
     for index, name in enumerate(header, start=1):
         if by_label and name == "Survey Timestamp":
             name = _next_timestamp(header, index, dictionary, names)
+        elif by_label and name == STATUS_HEADER:
+            name = _status_before(columns, dictionary) or name
         column = names.get(name)
+        if by_label and column in columns:
+            column = _same_label_after(name, columns, dictionary) or column
         if column is None:
             problems.append(Problem(1, name or f"column {index}", _unknown(name, dictionary)))
         elif column in columns:
@@ -129,13 +133,40 @@ def _next_timestamp(
     return "Survey Timestamp"
 
 
+def _status_before(columns: list[str], dictionary: DataDictionary) -> str | None:
+    """A label export's "Complete?": the status of the form whose fields come before it.
+
+    Right after another form's status, it is the next form's (a form with no data fields).
+    """
+    owner = dictionary.column_owner()
+    forms = list(dictionary.forms)
+    for column in reversed(columns):
+        if column.endswith("_complete") and column[: -len("_complete")] in forms:
+            after = forms.index(column[: -len("_complete")]) + 1
+            return f"{forms[after]}_complete" if after < len(forms) else None
+        field = owner.get(column)
+        if field is not None:
+            return f"{field.form}_complete"
+    return None
+
+
+def _same_label_after(label: str, columns: list[str], dictionary: DataDictionary) -> str | None:
+    """A label seen before: the next field with that label (labels need not be unique)."""
+    for f in dictionary:
+        same = f.field_type != "checkbox" and f.holds_data and plain_label(f.label) == label
+        if same and f.name not in columns:
+            return f.name
+    return None
+
+
 def _label_headers(dictionary: DataDictionary) -> dict[str, str]:
     names: dict[str, str] = dict(_LABEL_SYSTEM)
+    names |= {status: status for status in (f"{form}_complete" for form in dictionary.forms)}
     for f in dictionary:
-        label = _plain(f.label)
+        label = plain_label(f.label)
         if f.field_type == "checkbox":
             for choice in f.choices:
-                names[f"{label} (choice={_plain(choice.label)})"] = checkbox_column(
+                names[f"{label} (choice={plain_label(choice.label)})"] = checkbox_column(
                     f.name, choice.code
                 )
         elif f.holds_data:
@@ -150,16 +181,11 @@ def _label_codes(dictionary: DataDictionary) -> dict[str, dict[str, str]]:
             for choice in f.choices:
                 codes[checkbox_column(f.name, choice.code)] = {"Checked": "1", "Unchecked": "0"}
         elif f.choices:
-            codes[f.name] = {_plain(c.label): c.code for c in f.choices}
+            codes[f.name] = {plain_label(c.label): c.code for c in f.choices}
     status = {label: code for code, label in FORM_STATUS.items()}
     for form in dictionary.forms:
         codes[f"{form}_complete"] = status
     return codes
-
-
-def _plain(label: str) -> str:
-    """A label as REDCap writes it in a label export: HTML tags removed."""
-    return re.sub(r"<[^>]+>", "", label).strip()
 
 
 def _unknown(name: str, dictionary: DataDictionary) -> str:

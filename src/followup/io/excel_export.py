@@ -1,0 +1,102 @@
+"""The Excel export: the records with labels, the data dictionary, and every code's label.
+
+Three sheets, as a data manager hands data to a colleague: **Data** (the label export's header
+and values — choice labels, Checked/Unchecked — with numbers as numbers and dates as Excel dates),
+**Dictionary** (the dictionary rows of the exported fields) and **Codes** (each variable's codes
+and labels, the missing-data codes included). Text goes through the safe writer's ``safe_cell``
+and is stored as text, so a cell typed "=HYPERLINK(…)" is never a formula.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+
+from openpyxl import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from followup.io.csv_exports import label_rows
+from followup.io.export_table import ExportTable
+from followup.io.export_variables import DATE, DATETIME, TEXT, typed_value
+from followup.io.package_columns import code_label
+from followup.study.csv_text import safe_cell
+
+Files = dict[str, bytes]
+DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd hh:mm:ss"
+CODES_HEADER = ("variable", "code", "label")
+
+
+def excel_files(table: ExportTable, stem: str) -> Files:
+    """``<stem>.xlsx`` with the Data, Dictionary and Codes sheets."""
+    book = Workbook()
+    data = book.active
+    assert data is not None  # a new workbook has one sheet
+    data.title = "Data"
+    _data_sheet(data, table)
+    _text_sheet(book.create_sheet("Dictionary"), table.dictionary_rows())
+    _text_sheet(book.create_sheet("Codes"), [list(CODES_HEADER), *codes_rows(table)])
+    out = io.BytesIO()
+    book.save(out)
+    return {f"{stem}.xlsx": out.getvalue()}
+
+
+def codes_rows(table: ExportTable) -> list[list[str]]:
+    """(variable, code, label) for every labelled value, missing-data codes last."""
+    rows = [[v.name, code, label] for v in table.variables for code, label in v.value_labels]
+    present = {
+        (v.name, row.get(v.name, ""))
+        for v in table.variables
+        if v.takes_codes
+        for row in table.rows
+    }
+    rows += [
+        [v.name, code, code_label(code, table.missing_codes)]
+        for v in table.variables
+        for code in table.missing_codes
+        if (v.name, code) in present
+    ]
+    return rows
+
+
+def _data_sheet(sheet: Worksheet, table: ExportTable) -> None:
+    header, *shown = label_rows(table)
+    sheet.append([_text(cell) for cell in header])
+    for raw, labelled in zip(table.rows, shown, strict=True):
+        cells: list[object] = []
+        for variable, text in zip(table.variables, labelled, strict=True):
+            value = typed_value(variable, raw.get(variable.name, ""))
+            if variable.kind == TEXT or variable.choice_field or isinstance(value, str):
+                cells.append(_text(text) if text else None)
+            else:
+                cells.append(value)
+        sheet.append(cells)
+    for index, variable in enumerate(table.variables, start=1):
+        if variable.kind in (DATE, DATETIME):
+            style = DATE_FORMAT if variable.kind == DATE else DATETIME_FORMAT
+            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
+                cell.number_format = style
+    _text_cells(sheet)
+    sheet.freeze_panes = "B2"
+    sheet.auto_filter.ref = sheet.dimensions
+
+
+def _text_sheet(sheet: Worksheet, rows: Iterable[Sequence[str]]) -> None:
+    for row in rows:
+        sheet.append([_text(cell) if cell else None for cell in row])
+    _text_cells(sheet)
+    sheet.freeze_panes = "A2"
+
+
+def _text(value: str) -> str:
+    result = safe_cell(value)
+    assert isinstance(result, str)
+    return result
+
+
+def _text_cells(sheet: Worksheet) -> None:
+    """Every cell holding text is stored as text: openpyxl would make "=…" a formula."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
