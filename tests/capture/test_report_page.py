@@ -6,8 +6,11 @@ header, no way back and no PDF.
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
+import docx
 import pytest
 
 from followup.capture import report_cache
@@ -57,3 +60,22 @@ def test_the_report_page_has_the_way_back_and_the_downloads(site: Site) -> None:
 def test_the_report_page_keeps_its_own_content_policy(site: Site) -> None:
     page = site.clients["statistician"].get("/report/").content.decode()
     assert ' style="' not in page  # an inline style attribute would break the policy
+
+
+def test_the_report_downloads_as_word_for_the_data_center_only(site: Site) -> None:
+    page = site.clients["statistician"].get("/report/").content.decode()
+    assert 'href="/report/docx/"' in page
+    for role in ("data_manager", "statistician"):
+        response = site.clients[role].get("/report/docx/")
+        assert response["Content-Type"] == (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+        )
+        assert 'filename="report.docx"' in response["Content-Disposition"]
+        with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+            assert "word/document.xml" in archive.namelist()
+        assert docx.Document(io.BytesIO(response.content)).tables  # Word tables, not pictures
+    for role in ("coordinator", "other_coordinator", "administrator"):
+        response = site.clients[role].get("/report/docx/")
+        assert response.status_code == 403, role
+        assert not response.content.startswith(b"PK")
+    assert site.clients["anonymous"].get("/report/docx/").status_code == 302  # to sign in

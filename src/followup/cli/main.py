@@ -275,6 +275,7 @@ def _analyze(
     )
     steps("done")
     click.echo(f"report: {files.html}")
+    click.echo(f"word:   {files.docx}")
     if files.pdf is not None:
         click.echo(f"pdf:    {files.pdf}")
     click.echo(f"data:   {files.results_json}")

@@ -1,4 +1,4 @@
-"""Writing a study's report: results.json, figures, tables, one self-contained HTML file, a PDF."""
+"""Writing a study's report: results.json, figures, tables, a self-contained HTML, Word, a PDF."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import jinja2
 
 from followup.analysis import EndpointResult, StudyResults
 from followup.analysis.estimates import GroupEstimate
+from followup.report.docx import write_docx
 from followup.report.figures import FigureFiles, survival_figure, write_figure
 from followup.report.flow_diagram import flow_figure
 from followup.report.methods import immortal_time_notes, methods
@@ -34,6 +35,7 @@ class ReportFiles:
     results_json: Path
     figures: tuple[FigureFiles, ...]
     tables: tuple[Table, ...]
+    docx: Path
 
 
 def write_report(
@@ -44,7 +46,7 @@ def write_report(
     pdf: bool = True,
     progress: Progress = lambda _: None,
 ) -> ReportFiles:
-    """Everything into ``folder``: report.html, report.pdf, results.json, figures/, tables/."""
+    """Everything into ``folder``: report.html, .docx and .pdf, results.json, figures/, tables/."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     progress("results.json")
@@ -57,11 +59,21 @@ def write_report(
     html = render_html(results, figures, tables, notes)
     html_path = folder / "report.html"
     html_path.write_text(html, encoding="utf-8")
+    progress("report.docx")
+    docx_path = write_docx(
+        results,
+        figures,
+        tables,
+        folder / "report.docx",
+        notes=notes,
+        exclusions=exclusions(results),
+        analysis_notes=analysis_notes(results),
+    )
     pdf_path = None
     if pdf:
         progress("report.pdf")
         pdf_path = write_pdf(html, folder / "report.pdf")
-    return ReportFiles(folder, html_path, pdf_path, results_json, figures, tables)
+    return ReportFiles(folder, html_path, pdf_path, results_json, figures, tables, docx_path)
 
 
 def write_pdf(html: str, path: Path) -> Path:
@@ -151,18 +163,6 @@ def render_html(
     template = environment.from_string(
         (template_dir / "report.html.j2").read_text(encoding="utf-8")
     )
-    exclusions = [
-        f"{e.label}: record {x.record} — {x.reason}" for e in results.endpoints for x in e.excluded
-    ]
-    analysis_notes = [f"{f.label}: {f.note}" for f in results.risk_factors if f.note]
-    analysis_notes += [
-        f"{e.label} by {lowered(c.label)}: {c.note}"
-        for e in results.endpoints
-        for c in e.comparisons
-        if c.note
-    ]
-    analysis_notes += [f"{m.label}: {m.note}" for m in results.models if m.note]
-    analysis_notes += immortal_time_notes(results)
     return template.render(
         results=results,
         css=(template_dir / "report.css").read_text(encoding="utf-8"),
@@ -173,7 +173,27 @@ def render_html(
         tables=tables,
         figures=figures,
         methods=methods(results),
-        exclusions=exclusions,
-        analysis_notes=analysis_notes,
+        exclusions=exclusions(results),
+        analysis_notes=analysis_notes(results),
         links=list(links),
     )
+
+
+def exclusions(results: StudyResults) -> list[str]:
+    """Each record left out of an endpoint, and why (the HTML and the Word report list them)."""
+    return [
+        f"{e.label}: record {x.record} — {x.reason}" for e in results.endpoints for x in e.excluded
+    ]
+
+
+def analysis_notes(results: StudyResults) -> list[str]:
+    """What the analysis could not do as planned, and the immortal-time caveats."""
+    notes = [f"{f.label}: {f.note}" for f in results.risk_factors if f.note]
+    notes += [
+        f"{e.label} by {lowered(c.label)}: {c.note}"
+        for e in results.endpoints
+        for c in e.comparisons
+        if c.note
+    ]
+    notes += [f"{m.label}: {m.note}" for m in results.models if m.note]
+    return notes + immortal_time_notes(results)

@@ -1,4 +1,4 @@
-"""The report of the current records: in the app (with the way back) and as PDF, HTML, JSON."""
+"""The report of the current records: in the app (with the way back), as PDF, HTML, Word, JSON."""
 
 from __future__ import annotations
 
@@ -18,6 +18,10 @@ _FILES = {
     "pdf": ("report.pdf", "application/pdf"),
     "html": ("report.html", "text/html; charset=utf-8"),
     "json": ("results.json", "application/json"),
+    "docx": (
+        "report.docx",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ),
 }
 
 
@@ -33,6 +37,7 @@ def _report(request: HttpRequest) -> tuple[Membership, CachedReport | None]:
         (_("← Patients"), reverse("records")),
         (_("Download PDF"), reverse("report_file", args=["pdf"])),
         (_("Download HTML"), reverse("report_file", args=["html"])),
+        (_("Download Word"), reverse("report_file", args=["docx"])),
         (_("Numbers (results.json)"), reverse("report_file", args=["json"])),
     ]
     export = export_csv(m.study, access.visible_records(request.user))
@@ -58,7 +63,7 @@ def report(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def report_file(request: HttpRequest, kind: str) -> HttpResponse:
-    """The report's PDF, standalone HTML or results.json, as a download."""
+    """The report's PDF, standalone HTML, Word document or results.json, as a download."""
     if kind not in _FILES:
         from django.http import Http404
 
