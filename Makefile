@@ -29,8 +29,8 @@ serve: install
 	$(RUN) followup serve
 
 # Programs some tests drive, from Debian: chromium (the browser journeys), node (branching.js
-# against the Python evaluator), PostgreSQL's server, gettext (the translation catalogue's checks)
-# and a Japanese font (so the journeys' screenshots in Japanese show Japanese, not boxes).
+# against the Python evaluator), PostgreSQL's server, gettext (the translation catalogue's checks),
+# R (the R export's script is run) and a Japanese font (so the journeys' screenshots in Japanese show Japanese, not boxes).
 system:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
@@ -40,6 +40,8 @@ system:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql; }
 	@command -v msgfmt >/dev/null 2>&1 || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext; }
+	@command -v Rscript >/dev/null 2>&1 || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends r-base-core r-cran-jsonlite; }
 	@fc-list :lang=ja 2>/dev/null | grep -q . || { apt-get update -qq && \
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends fonts-noto-cjk; }
 

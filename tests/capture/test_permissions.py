@@ -60,6 +60,14 @@ def _coordinator_of(site: Site, record: Any) -> int:
     return Membership.objects.get(role="coordinator", hospital=record.hospital).user_id
 
 
+def _token_of(site: Site, record: Any) -> int:
+    """An API token of the record's hospital's coordinator, to revoke."""
+    from followup.capture.api_auth import create_token
+
+    member = Membership.objects.get(role="coordinator", hospital=record.hospital)
+    return create_token(member, by="test")[0].pk
+
+
 def _stored_file(site: Site, record: Any) -> str:
     """A file kept for one of the record's fields, to download (MLL03 has no file field)."""
     from django.core.files.uploadedfile import SimpleUploadedFile
@@ -104,6 +112,46 @@ ROUTES = [
     Route("people/", "get", lambda s, r: "/people/", _only("data_manager")),
     Route("setup/", "get", lambda s, r: "/setup/", _only("data_manager")),
     Route("export.csv", "get", lambda s, r: "/export.csv", EVERYWHERE),
+    Route("export/", "get", lambda s, r: "/export/", EVERYWHERE),
+    Route(
+        "export/",
+        "post",
+        lambda s, r: "/export/",
+        EVERYWHERE,
+        lambda s, r: {"format": "csv", "hospitals": [r.hospital.code]},
+    ),
+    Route(
+        "questionnaires/",
+        "get",
+        lambda s, r: "/questionnaires/",
+        _only("coordinator", "other_coordinator", "data_manager"),
+    ),
+    Route(
+        "questionnaires/<str:hospital>.xlsx",
+        "get",
+        lambda s, r: f"/questionnaires/{r.hospital.code}.xlsx",
+        WRITES,
+    ),
+    Route(  # no file: the allowed get 400, with the page's explanation
+        "questionnaires/",
+        "post",
+        lambda s, r: "/questionnaires/",
+        _only("coordinator", "other_coordinator", "data_manager"),
+    ),
+    Route("api/tokens/", "get", lambda s, r: "/api/tokens/", _only("data_manager")),
+    Route(
+        "api/tokens/",
+        "post",
+        lambda s, r: "/api/tokens/",
+        _only("data_manager"),
+        lambda s, r: {"user": _coordinator_of(s, r)},
+    ),
+    Route(
+        "api/tokens/<id:token_id>/revoke/",
+        "post",
+        lambda s, r: f"/api/tokens/{_token_of(s, r)}/revoke/",
+        _only("data_manager"),
+    ),
     Route("report/", "get", lambda s, r: "/report/", _only(*CENTER)),
     Route("report/<str:kind>/", "get", lambda s, r: "/report/json/", _only(*CENTER)),
     Route(
@@ -184,6 +232,7 @@ UNCHECKED = {  # routes whose rule is tested elsewhere, and why
     "password/<uidb64>/<token>/": "public: the token is the credential (test_people)",
     "language/": "open to all, changes only the caller's own language (test_languages)",
     "admin/": "Django's admin: test_admin_is_the_administrators below",
+    "api/": "REDCap's API: a token, not a session, says who calls (test_api, every role's token)",
     "^static/(?P<path>capture/.*)$": "public: the app's CSS and script",
 }
 

@@ -102,4 +102,5 @@ def role_context(request: HttpRequest) -> dict[str, Any]:
         "membership": m,
         "is_data_manager": bool(m and m.role == Role.DATA_MANAGER),
         "can_report": bool(m and m.role in REPORTERS),
+        "can_edit": bool(m and m.role in (Role.COORDINATOR, Role.DATA_MANAGER)),
     }

@@ -324,3 +324,31 @@ class QueryMessage(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+
+
+class ApiToken(models.Model):
+    """A user's key to the REDCap-compatible API: only its keyed hash is kept, never the key.
+
+    The data manager creates it and sees it once; it answers for its user's role and hospital as
+    they are at each request (a deactivated user's token stops working). Revoked tokens stay, so
+    the list shows who had access and until when.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="api_tokens"
+    )
+    study = models.ForeignKey(Study, on_delete=models.PROTECT, related_name="api_tokens")
+    digest = models.CharField(max_length=64, unique=True)  # HMAC-SHA256 of the token
+    created = models.DateTimeField(auto_now_add=True)
+    created_by = models.CharField(max_length=150)
+    last_used = models.DateTimeField(null=True, blank=True)
+    revoked = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.CharField(max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+
+    def __str__(self) -> str:
+        return f"API token {self.pk} of {self.user}"

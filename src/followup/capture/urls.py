@@ -7,7 +7,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, re_path, register_converter
 from django.views.static import serve
 
-from followup.capture.views import forms, home, locking, people, queries, records, report, study
+from followup.capture.views import (
+    api,
+    api_tokens,
+    exports,
+    forms,
+    home,
+    locking,
+    people,
+    queries,
+    records,
+    report,
+    study,
+    workbooks,
+)
 
 
 class RowId:
@@ -69,6 +82,14 @@ urlpatterns = [
     path("people/<id:user_id>/", people.change_person, name="change_person"),
     path("setup/", study.study_setup, name="setup"),
     path("export.csv", study.export, name="export"),
+    path("export/", exports.export_page, name="export_page"),
+    # REDCap's API protocol, and the data manager's tokens for it.
+    path("api/", api.api, name="api"),
+    path("api/tokens/", api_tokens.tokens, name="api_tokens"),
+    path("api/tokens/<id:token_id>/revoke/", api_tokens.revoke, name="revoke_token"),
+    # The Excel questionnaire: one workbook per hospital, filled and uploaded back.
+    path("questionnaires/", workbooks.workbooks, name="workbooks"),
+    path("questionnaires/<str:hospital>.xlsx", workbooks.download, name="workbook"),
     path("report/", report.report, name="report"),
     path("report/<str:kind>/", report.report_file, name="report_file"),
     path("admin/", admin.site.urls),

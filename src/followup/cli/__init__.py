@@ -1,6 +1,6 @@
 """The ``followup`` command line (``followup --help``)."""
 
-from followup.cli import web  # registers serve, createuser, backup, restore, audit
+from followup.cli import export, web  # register export; serve, createuser, backup, restore, audit
 from followup.cli.main import cli, main
 
-__all__ = ["cli", "main", "web"]
+__all__ = ["cli", "export", "main", "web"]

@@ -16,13 +16,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from followup.capture import access
-from followup.capture.audit import trail_csv
+from followup.capture.audit import Change, append, trail_csv
 from followup.capture.export import export_csv
 from followup.capture.history import trail_lines
 from followup.capture.models import AuditEntry, DictionaryTranslation, Role
 from followup.capture.posted import posted_choice, posted_language
 from followup.capture.setup import SetupError, load_records, replace_definition, set_translation
 from followup.io import read_records
+from followup.io.export_options import ExportOptions
 from followup.study import StudyError
 from followup.study.instruments import add_instrument
 from followup.study.schedule import KINDS
@@ -189,6 +190,11 @@ def export(request: HttpRequest) -> HttpResponse:
         request.user, access.DATA_ROLES, _("The administrator does not see patient records.")
     )
     text = export_csv(m.study, access.visible_records(request.user))
+    append(
+        m.study,
+        request.user.get_username(),
+        [Change("", "", "csv", "export", "", ExportOptions().describe(), _("export"))],
+    )
     stamp = timezone.now().strftime("%Y-%m-%d")
     response = HttpResponse(text, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="followup_export_{stamp}.csv"'
