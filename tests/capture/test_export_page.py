@@ -63,6 +63,7 @@ def test_a_coordinator_exports_only_their_hospital(site: Site) -> None:
         {"format": "exe"},
         {"forms": ["no_such_form"]},
         {"hospitals": ["no_such_hospital"]},
+        {"fields": ["no_such_field"]},
         {"format": ""},
     ],
 )
@@ -90,3 +91,18 @@ def test_a_deidentified_export_hashes_ids_and_drops_chosen_forms(site: Site) -> 
 def test_who_has_no_data_exports_nothing(site: Site, role: str) -> None:
     response = _post(site, role)
     assert response.status_code in (302, 403)  # type: ignore[attr-defined]
+
+
+def test_chosen_fields_are_the_only_data_columns(site: Site) -> None:
+    text = _post(site, "data_manager", fields=["sex", "vital_status"]).content.decode()  # type: ignore[attr-defined]
+    header = text.splitlines()[0].split(",")
+    assert header[-2:] == ["sex", "vital_status"]
+    assert "dx_date" not in header
+
+
+def test_the_page_offers_every_format_form_and_field(site: Site) -> None:
+    page = site.clients["coordinator"].get("/export/").content.decode()
+    for name in FORMATS:
+        assert f'value="{name}"' in page
+    assert 'value="wbc_dx"' in page
+    assert site.other.hospital.name not in page  # a coordinator chooses no hospital

@@ -29,6 +29,7 @@ from followup.capture.posted import posted_choice
 from followup.io.export_options import ExportOptions
 from followup.io.export_table import export_table
 from followup.io.exports import FORMATS, export_files, zipped
+from followup.io.labels import plain_label
 from followup.study.inputs import InputError
 
 _DEIDENTIFY = (
@@ -68,6 +69,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
             {
                 "formats": [(f.name, f.title) for f in FORMATS.values()],
                 "forms": m.study.dictionary.forms,
+                "fields": _fields_by_form(m.study),
                 "hospitals": hospitals,
             },
         )
@@ -97,6 +99,18 @@ def export_page(request: HttpRequest) -> HttpResponse:
     return _download(files)
 
 
+def _fields_by_form(study: Study) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each form's data fields (name, label), for the field chooser."""
+    dictionary = study.dictionary
+    return [
+        (
+            form,
+            [(f.name, plain_label(f.label)) for f in dictionary.form_fields(form) if f.holds_data],
+        )
+        for form in dictionary.forms
+    ]
+
+
 def _hospitals(m: Membership) -> list[Hospital]:
     """The hospitals a user may export: a coordinator's own, or all of them."""
     if m.role == Role.COORDINATOR:
@@ -107,13 +121,16 @@ def _hospitals(m: Membership) -> list[Hospital]:
 def _options(request: HttpRequest, m: Membership, hospitals: list[Hospital]) -> ExportOptions:
     """The posted choices, each checked against what the page offered."""
     forms = request.POST.getlist("forms")
+    fields = request.POST.getlist("fields")
+    known = {f.name for f in m.study.dictionary if f.holds_data}
     unknown = [f for f in forms if f not in m.study.dictionary.forms]
+    unknown += [f for f in fields if f not in known]
     codes = request.POST.getlist("hospitals")
     allowed = {h.code for h in hospitals}
     outside = [c for c in codes if c not in allowed]
-    if unknown or outside or len(forms) > 1000 or len(codes) > 1000:
+    if unknown or outside or max(len(forms), len(fields), len(codes)) > 10_000:
         raise BadRequest(
-            _("The export names forms or hospitals this study does not offer you: %(names)s.")
+            _("The export names forms, fields or hospitals you cannot export: %(names)s.")
             % {"names": ", ".join(repr(n[:40]) for n in (unknown + outside)[:10])}
         )
     if m.role == Role.COORDINATOR:
@@ -121,6 +138,7 @@ def _options(request: HttpRequest, m: Membership, hospitals: list[Hospital]) -> 
     ticked = {name for name in _DEIDENTIFY if request.POST.get(name) == "on"}
     return ExportOptions(
         forms=tuple(forms),
+        fields=tuple(fields),
         hospitals=tuple(codes),
         drop_identifiers="drop_identifiers" in ticked,
         remove_free_text="remove_free_text" in ticked,
