@@ -495,6 +495,7 @@ def test_errors_follow_return_format_then_format_then_xml(site: Site) -> None:
 
 def test_a_huge_request_is_refused_in_redcaps_format(site: Site, settings: Any) -> None:
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 1_000
     token = token_for(site, "data_manager")
     entries = AuditEntry.objects.count()
     answer = call(

@@ -142,6 +142,12 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 AXES_IPWARE_PROXY_COUNT = int(os.environ.get("FOLLOWUP_PROXY_COUNT", "0")) or None
 
+# REDCap's API clients post one field per variable (PyCap: fields[0], fields[1] …) and records as
+# one form value: a project of thousands of fields, or an import of a few thousand records, must
+# fit. Django's defaults (1,000 fields, 2.5 MB) would refuse them; past these limits: a 413.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 20_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 32 * 1024 * 1024
+
 CSRF_FAILURE_VIEW = "followup.capture.errors.csrf_failure"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
