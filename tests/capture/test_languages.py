@@ -135,3 +135,21 @@ def test_forms_show_the_dictionarys_translation_and_fall_back_to_its_text(site: 
     assert f">{label.group(1)}" in html  # translated
     assert "White blood cell count at diagnosis" in html  # not translated: the dictionary's
     assert DictionaryTranslation.objects.filter(study=site.study, language="ja").exists()
+
+
+@pytest.mark.parametrize(
+    ("page", "phrases"),
+    [
+        ("/export/", ("De-identification", "Forms (none ticked: all)", "Export the records")),
+        ("/questionnaires/", ("Excel questionnaires",)),
+    ],
+)
+def test_the_coordinators_new_pages_are_japanese(
+    site: Site, page: str, phrases: tuple[str, ...]
+) -> None:
+    Membership.objects.filter(user__username="coordinator").update(language="ja")
+    text = site.clients["coordinator"].get(page).content.decode()
+    for phrase in phrases:
+        assert _japanese(phrase) != phrase
+        assert _japanese(phrase) in text
+        assert phrase not in text
