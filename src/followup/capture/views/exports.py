@@ -26,6 +26,7 @@ from followup.capture.audit import Change, append
 from followup.capture.export import export_rows
 from followup.capture.models import Hospital, Membership, Role, Study
 from followup.capture.posted import posted_choice
+from followup.capture.setup import UNASSIGNED
 from followup.io.export_options import ExportOptions
 from followup.io.export_table import export_table
 from followup.io.exports import FORMATS, export_files, zipped
@@ -135,6 +136,7 @@ def _options(request: HttpRequest, m: Membership, hospitals: list[Hospital]) -> 
         )
     if m.role == Role.COORDINATOR:
         codes = sorted(allowed)
+    codes = ["" if code == UNASSIGNED else code for code in codes]  # as export rows write it
     ticked = {name for name in _DEIDENTIFY if request.POST.get(name) == "on"}
     return ExportOptions(
         forms=tuple(forms),
