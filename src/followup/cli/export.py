@@ -17,7 +17,6 @@ import click
 
 from followup.cli.main import (
     DONE,
-    EXISTING_FILE,
     Steps,
     _common,
     _load,
@@ -25,6 +24,7 @@ from followup.cli.main import (
     _run,
     cli,
     dictionary_option,
+    optional_plan_option,
 )
 from followup.io.export_options import ExportOptions
 from followup.io.export_table import export_table, record_rows, schedule_of
@@ -41,13 +41,7 @@ def _names(text: str) -> tuple[str, ...]:
 @cli.command(name="export", short_help="Write the records as CSV, Excel, SPSS, Stata, SAS, R, ODM.")
 @dictionary_option
 @_records_option
-@click.option(
-    "--plan",
-    "-p",
-    "plan_path",
-    type=EXISTING_FILE,
-    help="Analysis plan (YAML): its missing-data codes and schedule.",
-)
+@optional_plan_option
 @click.option(
     "--format",
     "-f",

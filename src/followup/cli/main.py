@@ -122,16 +122,19 @@ def demo(out: Path, no_pdf: bool, quiet: bool, debug: bool) -> None:
     _run(action, debug)
 
 
-@cli.command(name="validate", short_help="Check records; list every finding.")
-@dictionary_option
-@_records_option
-@click.option(
+optional_plan_option = click.option(
     "--plan",
     "-p",
     "plan_path",
     type=EXISTING_FILE,
-    help="Analysis plan (YAML): adds its cross-field rules and its schedule (what repeats).",
+    help="Analysis plan (YAML): adds its cross-field rules, missing-data codes and schedule.",
 )
+
+
+@cli.command(name="validate", short_help="Check records; list every finding.")
+@dictionary_option
+@_records_option
+@optional_plan_option
 @click.option(
     "--findings",
     type=click.Path(dir_okay=False, path_type=Path),

@@ -181,7 +181,13 @@ def sas_files(table: ExportTable, stem: str, *, version: int = 8) -> Files:
     return files
 
 
-def _spss_value(column: PackageColumn, value: object, codes: list[str]) -> object:
+def _number_value(
+    column: PackageColumn, value: object, codes: list[str], epoch: dt.datetime, day_unit: float
+) -> object:
+    """A value as SPSS or SAS stores it: a code's number, dates counted from the epoch.
+
+    Dates count ``day_unit`` per day (SPSS: seconds; SAS: days); date-times count seconds.
+    """
     if column.kind == TEXT:
         return value if value is not None else ""
     if value is None:
@@ -189,24 +195,18 @@ def _spss_value(column: PackageColumn, value: object, codes: list[str]) -> objec
     if isinstance(value, str):
         return float(sentinel(codes.index(value)))
     if column.kind == DATE and isinstance(value, dt.date):
-        return (dt.datetime.combine(value, dt.time()) - _SPSS_EPOCH).total_seconds()
+        return (value - epoch.date()).days * day_unit
     if column.kind == DATETIME and isinstance(value, dt.datetime):
-        return (value - _SPSS_EPOCH).total_seconds()
+        return (value - epoch).total_seconds()
     return value
+
+
+def _spss_value(column: PackageColumn, value: object, codes: list[str]) -> object:
+    return _number_value(column, value, codes, _SPSS_EPOCH, 86_400.0)
 
 
 def _sas_value(column: PackageColumn, value: object, codes: list[str]) -> object:
-    if column.kind == TEXT:
-        return value if value is not None else ""
-    if value is None:
-        return _BLANK
-    if isinstance(value, str):
-        return float(sentinel(codes.index(value)))
-    if column.kind == DATE and isinstance(value, dt.date):
-        return float((value - _SAS_EPOCH.date()).days)
-    if column.kind == DATETIME and isinstance(value, dt.datetime):
-        return (value - _SAS_EPOCH).total_seconds()
-    return value
+    return _number_value(column, value, codes, _SAS_EPOCH, 1.0)
 
 
 def _choice_labels(column: PackageColumn, limit: int) -> dict[Any, str]:
