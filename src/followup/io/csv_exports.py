@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from followup.io.export_table import ExportTable
-from followup.io.labels import label_header, label_row
+from followup.io.labels import label_header, row_labeller
 from followup.study.csv_text import SafeWriter
 
 Files = dict[str, bytes]
@@ -33,7 +33,8 @@ def raw_rows(table: ExportTable) -> list[list[str]]:
 def label_rows(table: ExportTable) -> list[list[str]]:
     """The label export's header and rows."""
     columns = table.columns
-    shown = (label_row(table.dictionary, row, table.schedule) for row in table.rows)
+    labelled = row_labeller(table.dictionary, table.schedule)
+    shown = (labelled(row) for row in table.rows)
     return [
         label_header(table.dictionary, columns),
         *([row.get(c, "") for c in columns] for row in shown),

@@ -4,7 +4,7 @@ Three sheets, as a data manager hands data to a colleague: **Data** (the label e
 and values — choice labels, Checked/Unchecked — with numbers as numbers and dates as Excel dates),
 **Dictionary** (the dictionary rows of the exported fields) and **Codes** (each variable's codes
 and labels, the missing-data codes included). Text goes through the safe writer's ``safe_cell``
-and is stored as text, so a cell typed "=HYPERLINK(…)" is never a formula.
+(a cell typed "=HYPERLINK(…)" is written '=HYPERLINK(…), text, never a formula).
 """
 
 from __future__ import annotations
@@ -13,7 +13,8 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from followup.io.csv_exports import label_rows
 from followup.io.export_table import ExportTable
@@ -28,12 +29,12 @@ CODES_HEADER = ("variable", "code", "label")
 
 
 def excel_files(table: ExportTable, stem: str) -> Files:
-    """``<stem>.xlsx`` with the Data, Dictionary and Codes sheets."""
-    book = Workbook()
-    data = book.active
-    assert data is not None  # a new workbook has one sheet
-    data.title = "Data"
-    _data_sheet(data, table)
+    """``<stem>.xlsx`` with the Data, Dictionary and Codes sheets.
+
+    Written in openpyxl's write-only mode: a registry's hundred thousand rows stream out.
+    """
+    book = Workbook(write_only=True)
+    _data_sheet(book.create_sheet("Data"), table)
     _text_sheet(book.create_sheet("Dictionary"), table.dictionary_rows())
     _text_sheet(book.create_sheet("Codes"), [list(CODES_HEADER), *codes_rows(table)])
     out = io.BytesIO()
@@ -59,44 +60,34 @@ def codes_rows(table: ExportTable) -> list[list[str]]:
     return rows
 
 
-def _data_sheet(sheet: Worksheet, table: ExportTable) -> None:
+def _data_sheet(sheet: WriteOnlyWorksheet, table: ExportTable) -> None:
     header, *shown = label_rows(table)
+    sheet.freeze_panes = "B2"
     sheet.append([_text(cell) for cell in header])
+    formats = {DATE: DATE_FORMAT, DATETIME: DATETIME_FORMAT}
     for raw, labelled in zip(table.rows, shown, strict=True):
         cells: list[object] = []
         for variable, text in zip(table.variables, labelled, strict=True):
             value = typed_value(variable, raw.get(variable.name, ""))
             if variable.kind == TEXT or variable.choice_field or isinstance(value, str):
                 cells.append(_text(text) if text else None)
+            elif variable.kind in formats and value is not None:
+                cell = WriteOnlyCell(sheet, value=value)  # type: ignore[arg-type]  # dates too
+                cell.number_format = formats[variable.kind]
+                cells.append(cell)
             else:
                 cells.append(value)
         sheet.append(cells)
-    for index, variable in enumerate(table.variables, start=1):
-        if variable.kind in (DATE, DATETIME):
-            style = DATE_FORMAT if variable.kind == DATE else DATETIME_FORMAT
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=index, max_col=index):
-                cell.number_format = style
-    _text_cells(sheet)
-    sheet.freeze_panes = "B2"
-    sheet.auto_filter.ref = sheet.dimensions
 
 
-def _text_sheet(sheet: Worksheet, rows: Iterable[Sequence[str]]) -> None:
+def _text_sheet(sheet: WriteOnlyWorksheet, rows: Iterable[Sequence[str]]) -> None:
+    sheet.freeze_panes = "A2"
     for row in rows:
         sheet.append([_text(cell) if cell else None for cell in row])
-    _text_cells(sheet)
-    sheet.freeze_panes = "A2"
 
 
 def _text(value: str) -> str:
+    """Text as the safe writer writes it: never a formula (a leading ' where it would be)."""
     result = safe_cell(value)
     assert isinstance(result, str)
     return result
-
-
-def _text_cells(sheet: Worksheet) -> None:
-    """Every cell holding text is stored as text: openpyxl would make "=…" a formula."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"

@@ -12,7 +12,7 @@ nothing is lost in the translation.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from followup.study import DataDictionary
 from followup.study.choices import checkbox_column
@@ -78,23 +78,35 @@ def label_row(
     dictionary: DataDictionary, row: Mapping[str, str], schedule: Schedule = CLASSIC
 ) -> dict[str, str]:
     """One raw row with every choice, checkbox, status, event and form shown by its label."""
+    return row_labeller(dictionary, schedule)(row)
+
+
+def row_labeller(
+    dictionary: DataDictionary, schedule: Schedule = CLASSIC
+) -> Callable[[Mapping[str, str]], dict[str, str]]:
+    """label_row for many rows: each column's translation is worked out once."""
     owner = dictionary.column_owner()
-    labelled = dict(row)
-    for column, raw in row.items():
-        if raw == "":
+    statuses = {f"{form}_complete" for form in dictionary.forms}
+    translations: dict[str, Callable[[str], str]] = {
+        "redcap_event_name": lambda raw: event_label(schedule, raw),
+        "redcap_repeat_instrument": form_label,
+    }
+    translations |= {status: lambda raw: FORM_STATUS.get(raw, raw) for status in statuses}
+    for column, field in owner.items():
+        if column == dictionary.record_id or column in statuses:
             continue
-        field = owner.get(column)
-        if column.endswith("_complete") and column[: -len("_complete")] in dictionary.forms:
-            labelled[column] = FORM_STATUS.get(raw, raw)
-        elif column == "redcap_event_name":
-            labelled[column] = event_label(schedule, raw)
-        elif column == "redcap_repeat_instrument":
-            labelled[column] = form_label(raw)
-        elif field is None or column == dictionary.record_id:
-            continue
-        elif field.field_type == "checkbox":
-            labelled[column] = CHECKED.get(raw, raw)
+        if field.field_type == "checkbox":
+            translations[column] = lambda raw: CHECKED.get(raw, raw)
         elif field.choices:
-            label = field.label_of(raw)
-            labelled[column] = plain_label(label) if label is not None else raw
+            shown = {c.code: plain_label(c.label) for c in field.choices}
+            translations[column] = lambda raw, shown=shown: shown.get(raw, raw)  # type: ignore[misc]
+
+    def labelled(row: Mapping[str, str]) -> dict[str, str]:
+        result = dict(row)
+        for column, raw in row.items():
+            translate = translations.get(column)
+            if translate is not None and raw != "":
+                result[column] = translate(raw)
+        return result
+
     return labelled

@@ -96,6 +96,7 @@ def spss_files(table: ExportTable, stem: str) -> Files:
             missing_ranges=missing,
             variable_format=formats,
             variable_measure=measure,
+            row_compress=True,  # SPSS bytecode compression: blank-padded text takes little room
         ),
     )
 
