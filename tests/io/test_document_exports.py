@@ -6,6 +6,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -135,11 +136,16 @@ def _check_r_value(name: str, value: str | None, want: object) -> None:
 
 
 def _without_extensions(text: bytes) -> ET.ElementTree[ET.Element]:
-    """The document without REDCap's extension attributes (the plain ODM schema has none)."""
+    """The document without REDCap's extensions (the plain ODM schema has none).
+
+    Its attributes, and its elements (GlobalVariables' settings, a label's formatted text).
+    """
     tree = ET.ElementTree(ET.fromstring(text))
-    for element in tree.iter():
+    for element in list(tree.iter()):
         for name in [n for n in element.attrib if n.startswith(REDCAP_NS)]:
             del element.attrib[name]
+        for child in [c for c in element if c.tag.startswith(REDCAP_NS)]:
+            element.remove(child)
     return tree
 
 
@@ -162,52 +168,78 @@ def test_odm_is_valid_and_reads_back(tmp_path: Path) -> None:
         version = odm.Study[0].MetaDataVersion[0]
         questions = {i.OID: i.Question.TranslatedText[0]._content for i in version.ItemDef}
         for variable in table.variables:
+            status = variable.choice_field and not variable.field
+            field = table.dictionary.field(variable.field) if variable.field else None
+            if field is not None and field.field_type == "checkbox":
+                wanted = re.sub(r"<[^>]+>", "", field.label).strip()  # REDCap: the field's label
+            else:
+                wanted = "Complete?" if status else variable.label
             if variable.form or variable.name == table.dictionary.record_id:
-                assert questions[variable.name] == variable.label
+                assert questions[variable.name] == wanted
         code_lists = {
             c.OID: [(i.CodedValue, i.Decode.TranslatedText[0]._content) for i in c.CodeListItem]
             for c in version.CodeList
         }
         for variable in table.variables:
             if variable.value_labels:
-                assert code_lists[f"{variable.name}.choices"] == list(variable.value_labels)
+                listed = code_lists[f"{variable.name}.choices"]
+                assert sorted(listed) == sorted(variable.value_labels)
         assert _clinical_values(odm, table) == _stored_values(table)
 
 
-def _clinical_values(odm: object, table: ExportTable) -> set[tuple[str, str, str, str, str]]:
+Value = tuple[str, str, str, str, str, str, str]
+
+
+def _clinical_values(odm: object, table: ExportTable) -> set[Value]:
     found = set()
     for subject in odm.ClinicalData[0].SubjectData:  # type: ignore[attr-defined]
         for event in subject.StudyEventData:
             for form in event.FormData:
-                instance = form.FormRepeatKey or event.StudyEventRepeatKey or ""
                 for group in form.ItemGroupData:
                     for item in group.ItemData:
                         found.add(
-                            (subject.SubjectKey, instance, form.FormOID, item.ItemOID, item.Value)
+                            (
+                                subject.SubjectKey,
+                                event.StudyEventOID,
+                                event.StudyEventRepeatKey,
+                                form.FormOID,
+                                form.FormRepeatKey,
+                                item.ItemOID,
+                                item.Value,
+                            )
                         )
     return found
 
 
-def _stored_values(table: ExportTable) -> set[tuple[str, str, str, str, str]]:
-    """Each stored value with its subject, instance and form; date-times in ISO 8601 form."""
+def _stored_values(table: ExportTable) -> set[Value]:
+    """Each stored value with its subject, event, form and repeat keys; date-times ISO 8601."""
     record_id = table.dictionary.record_id
     first_form = table.dictionary.field(record_id).form
     stored = set()
     for row in table.rows:
-        instance = row.get("redcap_repeat_instance", "")
+        instance = row.get("redcap_repeat_instance", "") or "1"
+        repeat_form = row.get("redcap_repeat_instrument", "")
+        event = "Event." + (row.get("redcap_event_name", "") or "event_1_arm_1")
+        keys = (event, "1" if repeat_form else instance)
         forms = set()
         for variable in table.variables:
             raw = row.get(variable.name, "")
             if not raw or not variable.form or variable.name == record_id:
                 continue
-            if variable.kind == "datetime" and " " in raw:
+            if variable.kind == "datetime":
                 day, time = raw.split(" ")
                 hours, rest = time.split(":", 1)
-                raw = f"{day}T{int(hours):02d}:{rest}" + (":00" if ":" not in rest else "")
-            stored.add((row[record_id], instance, f"Form.{variable.form}", variable.name, raw))
+                raw = f"{day}T{int(hours):02d}:{rest}"
+            form_key = instance if repeat_form else "1"
+            stored.add(
+                (row[record_id], *keys, f"Form.{variable.form}", form_key, variable.name, raw)
+            )
             forms.add(variable.form)
         if first_form in forms:
-            stored.add((row[record_id], instance, f"Form.{first_form}", record_id, row[record_id]))
+            form_key = instance if repeat_form else "1"
+            stored.add(
+                (row[record_id], *keys, f"Form.{first_form}", form_key, record_id, row[record_id])
+            )
     return stored
 
 

@@ -55,7 +55,9 @@ def parse_choices(text: str) -> tuple[tuple[Choice, ...], list[str]]:
 def checkbox_column(field: str, code: str) -> str:
     """A checkbox option's export column, as REDCap names it: field___code.
 
-    The code is lower-cased, '-' becomes '_' and other characters than letters, digits and '_'
-    are dropped.
+    The code is lower-cased, '-' and '.' become '_' (REDCap 15 exports the option "4.4" of
+    ``race`` as ``race___4_4``: tests/redcap_corpus/projects/redcapetl_multiple_choice) and other
+    characters than letters, digits and '_' are dropped.
     """
-    return f"{field}___{re.sub(r'[^a-z0-9_]', '', code.replace('-', '_').lower())}"
+    code = code.replace("-", "_").replace(".", "_").lower()
+    return f"{field}___{re.sub(r'[^a-z0-9_]', '', code)}"

@@ -281,7 +281,7 @@
 (function () {
   if (typeof document === "undefined") return;
   function checkboxColumn(field, code) {  // followup.study.choices.checkbox_column
-    return field + "___" + code.replace(/-/g, "_").toLowerCase().replace(/[^a-z0-9_]/g, "");
+    return field + "___" + code.replace(/[-.]/g, "_").toLowerCase().replace(/[^a-z0-9_]/g, "");
   }
   function currentValues(form, context) {
     const values = Object.assign({}, context);
