@@ -523,3 +523,13 @@ def test_an_unexpected_failure_is_an_answer_not_a_traceback(
     assert "nothing was changed" in error
     assert "secret detail" not in error
     assert "Traceback" not in answer.content.decode()
+
+
+def test_a_japanese_users_script_reads_the_same_english_errors(site: Site) -> None:
+    from followup.capture.models import Membership
+
+    Membership.objects.filter(user__username="coordinator").update(language="ja")
+    token = token_for(site, "coordinator")
+    answer = call(token, "nothing", format="json", returnFormat="json")
+    assert answer.status_code == 400
+    assert as_json(answer) == {"error": 'The value of the parameter "content" is not valid'}

@@ -2,7 +2,8 @@
 
 Authentication is the posted token only: a browser's session cookie is never read here, so the
 route needs no CSRF token and a signed-in page cannot be made to call it. Every answer, refusals
-and unexpected failures included, is in REDCap's format; nothing shows a traceback.
+and unexpected failures included, is in REDCap's format and, as REDCap's, in English; nothing
+shows a traceback.
 """
 
 from __future__ import annotations
@@ -44,7 +45,16 @@ _EXPORTS: dict[str, Answer] = {
 
 @csrf_exempt
 def api(request: HttpRequest) -> HttpResponse:
-    """One API call: the token's user, the content asked for, REDCap's answer or error."""
+    """One API call: the token's user, the content asked for, REDCap's answer or error.
+
+    In English whatever the user's language, as REDCap's API answers: scripts read these
+    messages, and the same script must see the same words for every user.
+    """
+    with translation.override("en"):
+        return _call(request)
+
+
+def _call(request: HttpRequest) -> HttpResponse:
     return_format = "xml"
     try:
         if request.method != "POST":
@@ -61,8 +71,7 @@ def api(request: HttpRequest) -> HttpResponse:
             ) from None
         return_format = fields.return_format
         member = holder(request, fields.value("token").strip())
-        with translation.override(member.language or translation.get_language()):
-            return _answer(member, fields)
+        return _answer(member, fields)
     except ApiError as error:
         return error_response(error, return_format)
     except Exception:
