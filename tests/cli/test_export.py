@@ -58,3 +58,11 @@ def test_shifted_dates_follow_the_key(tmp_path: Path) -> None:
     assert outputs[0] == outputs[1]
     unkeyed = _export(tmp_path / "c", "-f", "csv", "-o", str(tmp_path / "c"), "--shift-dates")
     assert "FOLLOWUP_EXPORT_KEY is not set" in unkeyed.output
+
+
+def test_an_unknown_hospital_is_named_with_the_hospitals_there_are(tmp_path: Path) -> None:
+    result = _export(tmp_path, "-f", "csv", "-o", str(tmp_path / "out"), "--hospitals", "nowhere")
+    assert result.exit_code == 2
+    assert "'nowhere' is not a hospital of the records; their data access groups are: " in (
+        result.output
+    )

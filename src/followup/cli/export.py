@@ -29,6 +29,7 @@ from followup.cli.main import (
 from followup.io.export_options import ExportOptions
 from followup.io.export_table import export_table, record_rows, schedule_of
 from followup.io.exports import FORMATS, export_files
+from followup.study.inputs import InputError
 from followup.study.plan import Plan
 
 KEY_VARIABLE = "FOLLOWUP_EXPORT_KEY"
@@ -99,6 +100,7 @@ def export_command(
     def action() -> int:
         steps = Steps(quiet)
         dictionary, records, plan, schedule = _load(dictionary_path, records_path, plan_path, steps)
+        _check_hospitals(options.hospitals, {r.access_group for r in records})
         table = export_table(
             dictionary,
             record_rows(records),
@@ -119,6 +121,18 @@ def export_command(
         return DONE
 
     _run(action, debug)
+
+
+def _check_hospitals(asked: tuple[str, ...], present: set[str]) -> None:
+    """A hospital code no record has is a typo, not an empty export."""
+    unknown = [code for code in asked if code not in present]
+    if unknown:
+        known = ", ".join(sorted(present - {""})) or "none: the file has no data access groups"
+        raise InputError(
+            "--hospitals",
+            f"{', '.join(map(repr, unknown))} is not a hospital of the records; "
+            f"their data access groups are: {known}",
+        )
 
 
 def _title(plan: Plan | None, dictionary_path: Path) -> str:
