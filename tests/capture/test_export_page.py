@@ -106,3 +106,9 @@ def test_the_page_offers_every_format_form_and_field(site: Site) -> None:
         assert f'value="{name}"' in page
     assert 'value="wbc_dx"' in page
     assert site.other.hospital.name not in page  # a coordinator chooses no hospital
+
+
+def test_the_page_names_every_format_of_the_exporter() -> None:
+    from followup.capture.views.exports import FORMAT_TITLES
+
+    assert list(FORMAT_TITLES) == list(FORMATS)

@@ -140,7 +140,15 @@ def test_forms_show_the_dictionarys_translation_and_fall_back_to_its_text(site: 
 @pytest.mark.parametrize(
     ("page", "phrases"),
     [
-        ("/export/", ("De-identification", "Forms (none ticked: all)", "Export the records")),
+        (
+            "/export/",
+            (
+                "De-identification",
+                "Forms (none ticked: all)",
+                "Export the records",
+                "R (CSV and a script that labels it)",
+            ),
+        ),
         ("/questionnaires/", ("Excel questionnaires",)),
     ],
 )

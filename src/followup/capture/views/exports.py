@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import content_disposition_header
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from followup.capture import access
@@ -27,6 +28,7 @@ from followup.capture.export import export_rows
 from followup.capture.models import Hospital, Membership, Role, Study
 from followup.capture.posted import posted_choice
 from followup.capture.setup import UNASSIGNED
+from followup.capture.translations import field_label, form_title
 from followup.io.export_options import ExportOptions
 from followup.io.export_table import export_table
 from followup.io.exports import FORMATS, export_files, zipped
@@ -40,6 +42,19 @@ _DEIDENTIFY = (
     "shift_dates",
     "hash_record_id",
 )
+# The formats as the page names them (followup.io.exports.FORMATS has the command line's words).
+FORMAT_TITLES = {
+    "csv": gettext_lazy("CSV, raw codes (REDCap's raw export)"),
+    "labels": gettext_lazy("CSV, labels (REDCap's label export)"),
+    "xlsx": gettext_lazy("Excel: data with labels, dictionary, codes"),
+    "spss": gettext_lazy("SPSS (.sav)"),
+    "stata": gettext_lazy("Stata (.dta)"),
+    "sas": gettext_lazy("SAS (XPORT version 8 and a formats program)"),
+    "sas5": gettext_lazy("SAS (XPORT version 5: 8-character names)"),
+    "r": gettext_lazy("R (CSV and a script that labels it)"),
+    "odm": gettext_lazy("CDISC ODM 1.3.2 XML"),
+    "dictionary": gettext_lazy("Data dictionary (CSV)"),
+}
 _CONTENT_TYPES = {
     ".csv": "text/csv; charset=utf-8",
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -63,14 +78,15 @@ def export_page(request: HttpRequest) -> HttpResponse:
         request.user, access.DATA_ROLES, _("The administrator does not see patient records.")
     )
     hospitals = _hospitals(m)
+    language = get_language() or "en"
     if request.method != "POST":
         return render(
             request,
             "capture/export.html",
             {
-                "formats": [(f.name, f.title) for f in FORMATS.values()],
-                "forms": m.study.dictionary.forms,
-                "fields": _fields_by_form(m.study),
+                "formats": [(name, FORMAT_TITLES[name]) for name in FORMATS],
+                "forms": [(f, form_title(m.study, f, language)) for f in m.study.dictionary.forms],
+                "fields": _fields_by_form(m.study, language),
                 "hospitals": hospitals,
             },
         )
@@ -100,13 +116,17 @@ def export_page(request: HttpRequest) -> HttpResponse:
     return _download(files)
 
 
-def _fields_by_form(study: Study) -> list[tuple[str, list[tuple[str, str]]]]:
-    """Each form's data fields (name, label), for the field chooser."""
+def _fields_by_form(study: Study, language: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Each form's title and data fields (name, label in the user's language)."""
     dictionary = study.dictionary
     return [
         (
-            form,
-            [(f.name, plain_label(f.label)) for f in dictionary.form_fields(form) if f.holds_data],
+            form_title(study, form, language),
+            [
+                (f.name, plain_label(field_label(study, f, language)))
+                for f in dictionary.form_fields(form)
+                if f.holds_data
+            ],
         )
         for form in dictionary.forms
     ]
