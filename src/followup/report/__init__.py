@@ -1,4 +1,4 @@
-"""The report: one self-contained HTML file and a PDF, figures as PNG and SVG, tables as CSV.
+"""The report: self-contained HTML, Word and PDF; figures as PNG and SVG, tables as CSV.
 
 Everything is drawn from a ``StudyResults``; nothing here computes a statistic.
 """
