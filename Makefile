@@ -78,6 +78,7 @@ bench: install
 	$(RUN) python benchmarks/cox_frailty.py
 	$(RUN) python benchmarks/fine_gray.py --sizes 5000 100000 --crr-full 5000 --crr-fit-only
 	$(RUN) python benchmarks/sqlite_durability.py
+	$(RUN) python benchmarks/exports.py
 
 # The parsers' fuzz tests with ten times the suite's examples (25,000 per parser).
 fuzz: install
