@@ -22,13 +22,15 @@ import pytest
 import redcap
 
 from tests.capture.conftest import STUDY
-from tests.cli.test_serve import Browser, Server, _serve
+from tests.cli.test_serve import ENV, Browser, Server, _serve
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
     data = tmp_path_factory.mktemp("api_live") / "data"
-    running = _serve(data)
+    # The server as people run it, on SQLite in its data folder, also when the suite itself runs
+    # on PostgreSQL (make postgres sets DATABASE_URL): the test reads that file.
+    running = _serve(data, env={k: v for k, v in ENV.items() if k != "DATABASE_URL"})
     try:
         yield running, data
     finally:
