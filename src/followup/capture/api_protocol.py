@@ -11,7 +11,6 @@ Followup answers data in CSV and JSON; XML only for errors and import counts.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -22,7 +21,7 @@ from xml.sax.saxutils import escape
 from django.http import HttpResponse, QueryDict
 from django.utils.translation import gettext as _
 
-from followup.study.csv_text import SafeWriter
+from followup.io.export import csv_text as rows_csv
 
 FORMATS = ("json", "csv", "xml")
 DATA_FORMATS = ("json", "csv")
@@ -170,11 +169,7 @@ def error_response(error: ApiError, return_format: str) -> HttpResponse:
 
 def csv_text(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     """A header and rows as CSV, each cell through the one safe writer."""
-    out = io.StringIO()
-    writer = SafeWriter(out, lineterminator="\n")
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue()
+    return rows_csv([header, *rows])
 
 
 def table_response(

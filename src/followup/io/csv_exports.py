@@ -7,21 +7,18 @@ writes (see labels.py). Both read back with ``read_records``; the dictionary rea
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterable, Sequence
 
+from followup.io.export import csv_text
 from followup.io.export_table import ExportTable
 from followup.io.labels import label_header, row_labeller
-from followup.study.csv_text import SafeWriter
 
 Files = dict[str, bytes]
 
 
-def csv_text(rows: Iterable[Sequence[object]]) -> bytes:
-    """Rows as CSV (UTF-8, formulas made text by the safe writer)."""
-    out = io.StringIO()
-    SafeWriter(out, lineterminator="\n").writerows(rows)
-    return out.getvalue().encode("utf-8")
+def csv_bytes(rows: Iterable[Sequence[object]]) -> bytes:
+    """Rows as UTF-8 CSV, through the one safe CSV writer (followup.io.export.csv_text)."""
+    return csv_text(rows).encode("utf-8")
 
 
 def raw_rows(table: ExportTable) -> list[list[str]]:
@@ -43,14 +40,14 @@ def label_rows(table: ExportTable) -> list[list[str]]:
 
 def raw_csv_files(table: ExportTable, stem: str) -> Files:
     """``<stem>.csv``: REDCap's raw export."""
-    return {f"{stem}.csv": csv_text(raw_rows(table))}
+    return {f"{stem}.csv": csv_bytes(raw_rows(table))}
 
 
 def label_csv_files(table: ExportTable, stem: str) -> Files:
     """``<stem>_labels.csv``: REDCap's label export."""
-    return {f"{stem}_labels.csv": csv_text(label_rows(table))}
+    return {f"{stem}_labels.csv": csv_bytes(label_rows(table))}
 
 
 def dictionary_files(table: ExportTable, stem: str) -> Files:
     """``<stem>_dictionary.csv``: the data dictionary rows of the exported fields."""
-    return {f"{stem}_dictionary.csv": csv_text(table.dictionary_rows())}
+    return {f"{stem}_dictionary.csv": csv_bytes(table.dictionary_rows())}

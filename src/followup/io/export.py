@@ -38,6 +38,13 @@ def export_header(
     return [columns[0], *system, *columns[1:]]
 
 
+def csv_text(rows: Iterable[Iterable[object]]) -> str:
+    """Rows as CSV text, every cell through the safe writer (a formula made text)."""
+    out = io.StringIO()
+    SafeWriter(out, lineterminator="\n").writerows(rows)
+    return out.getvalue()
+
+
 def records_csv(
     dictionary: DataDictionary,
     rows: Iterable[Mapping[str, str]],
@@ -51,12 +58,7 @@ def records_csv(
     ``redcap_event_name``, ``redcap_repeat_instrument`` and ``redcap_repeat_instance``.
     """
     header = export_header(dictionary, access_group=access_group, schedule=schedule)
-    out = io.StringIO()
-    writer = SafeWriter(out, lineterminator="\n")
-    writer.writerow(header)
-    for row in rows:
-        writer.writerow([row.get(column, "") for column in header])
-    return out.getvalue()
+    return csv_text([header, *([row.get(column, "") for column in header] for row in rows)])
 
 
 def write_records(

@@ -10,7 +10,6 @@ Stata 80, SAS XPORT version 5 40, version 8 256), never inside a character.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 import pandas as pd
 import pyreadstat
 
+from followup.io.export import csv_text
 from followup.io.export_table import ExportTable
 from followup.io.export_variables import DATE, DATETIME, INTEGER, TEXT
 from followup.io.package_columns import (
@@ -40,7 +40,6 @@ from followup.io.variable_names import (
     renamed,
     stata_rules,
 )
-from followup.study.csv_text import SafeWriter
 
 Files = dict[str, bytes]
 _SPSS_EPOCH = dt.datetime(1582, 10, 14)
@@ -245,8 +244,4 @@ def _written(
 
 def rename_table(changed: list[tuple[str, str]]) -> bytes:
     """The rename table as CSV: the REDCap name and the name in the file."""
-    out = io.StringIO()
-    writer = SafeWriter(out, lineterminator="\n")
-    writer.writerow(["redcap_name", "name_in_file"])
-    writer.writerows(changed)
-    return out.getvalue().encode("utf-8")
+    return csv_text([("redcap_name", "name_in_file"), *changed]).encode("utf-8")
