@@ -81,6 +81,13 @@ def is_data_manager(user: User) -> bool:
     return role_of(user) == Role.DATA_MANAGER
 
 
+def hospitals_in_reach(m: Membership) -> list[Hospital]:
+    """The hospitals whose records a user reaches: a coordinator's own, or every one."""
+    if m.role == Role.COORDINATOR:
+        return [m.hospital] if m.hospital else []
+    return list(Hospital.objects.filter(study=m.study).order_by("code"))
+
+
 def hospital_filter(m: Membership, code: str) -> tuple[list[Hospital], str]:
     """The hospitals a page may be filtered by, and the one chosen ('' for all).
 

@@ -77,7 +77,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
     m = access.require(
         request.user, access.DATA_ROLES, _("The administrator does not see patient records.")
     )
-    hospitals = _hospitals(m)
+    hospitals = access.hospitals_in_reach(m)
     language = get_language() or "en"
     if request.method != "POST":
         return render(
@@ -130,13 +130,6 @@ def _fields_by_form(study: Study, language: str) -> list[tuple[str, list[tuple[s
         )
         for form in dictionary.forms
     ]
-
-
-def _hospitals(m: Membership) -> list[Hospital]:
-    """The hospitals a user may export: a coordinator's own, or all of them."""
-    if m.role == Role.COORDINATOR:
-        return [m.hospital] if m.hospital else []
-    return list(Hospital.objects.filter(study=m.study).order_by("code"))
 
 
 def _options(request: HttpRequest, m: Membership, hospitals: list[Hospital]) -> ExportOptions:

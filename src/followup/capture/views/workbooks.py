@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from followup.capture import access
 from followup.capture.audit import Change, append
-from followup.capture.models import Hospital, Membership, Role
+from followup.capture.models import Membership, Role
 from followup.capture.views.study import MAX_UPLOAD
 from followup.capture.workbook_import import Imported, import_workbook
 from followup.capture.workbook_problems import Problem
@@ -41,13 +41,6 @@ _REFUSAL = gettext_lazy(
 def _member(request: HttpRequest) -> Membership:
     roles = (Role.DATA_MANAGER, Role.COORDINATOR)
     return access.require(request.user, roles, str(_REFUSAL))
-
-
-def _hospitals(member: Membership) -> list[Hospital]:
-    """The hospitals whose workbook this user may download and upload."""
-    if member.role == Role.COORDINATOR:
-        return [member.hospital] if member.hospital else []
-    return list(Hospital.objects.filter(study=member.study).order_by("code"))
 
 
 @login_required
@@ -72,7 +65,7 @@ def workbooks(request: HttpRequest) -> HttpResponse:
             result = import_workbook(member, data, name, request.user.get_username())
         status = 400 if result.problems else 200
     context = {
-        "hospitals": _hospitals(member),
+        "hospitals": access.hospitals_in_reach(member),
         "result": result,
         "summary": _summary(result) if result and not result.problems else "",
     }
@@ -102,7 +95,7 @@ def _summary(result: Imported) -> str:
 def download(request: HttpRequest, hospital: str) -> HttpResponse:
     """One hospital's workbook, its values as stored now (an entry of the trail)."""
     member = _member(request)
-    chosen = next((h for h in _hospitals(member) if h.code == hospital), None)
+    chosen = next((h for h in access.hospitals_in_reach(member) if h.code == hospital), None)
     if chosen is None:
         raise Http404("no such hospital")
     study = member.study
