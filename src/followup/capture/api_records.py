@@ -12,7 +12,7 @@ Each export is an entry of the trail: who, how many lines, which options.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.http import HttpResponse
@@ -25,7 +25,7 @@ from followup.capture.audit import Change, append
 from followup.capture.export import export_rows
 from followup.capture.models import Membership, Role
 from followup.io import export_header
-from followup.io.labels import label_header, label_row
+from followup.io.labels import label_header, row_labeller
 from followup.study import DataDictionary
 from followup.study.choices import checkbox_column
 
@@ -75,7 +75,8 @@ def export_records(member: Membership, request: ApiRequest) -> HttpResponse:
         and _kept(line, forms_kept, with_id, study)
     ]
     if labels:
-        lines = [_labelled(dictionary, line, schedule, checkbox_labels) for line in lines]
+        labelled = row_labeller(dictionary, schedule)  # worked out once for every line
+        lines = [_labelled(dictionary, labelled, line, checkbox_labels) for line in lines]
     items = [_item(line, header) for line in lines]
     shown = label_header(dictionary, header) if label_headers and fmt == "csv" else None
     _audit(member, request, len(items), fmt, labels)
@@ -125,9 +126,12 @@ def _kept(line: Mapping[str, str], forms: set[str], with_id: bool, study: Any) -
 
 
 def _labelled(
-    dictionary: DataDictionary, line: dict[str, str], schedule: Any, checkbox_labels: bool
+    dictionary: DataDictionary,
+    labeller: Callable[[Mapping[str, str]], dict[str, str]],
+    line: dict[str, str],
+    checkbox_labels: bool,
 ) -> dict[str, str]:
-    labelled = label_row(dictionary, line, schedule)
+    labelled = labeller(line)
     if checkbox_labels:
         for f in dictionary:
             if f.field_type != "checkbox":
