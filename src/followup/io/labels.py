@@ -74,17 +74,13 @@ def label_header(dictionary: DataDictionary, columns: Sequence[str]) -> list[str
     return header
 
 
-def label_row(
-    dictionary: DataDictionary, row: Mapping[str, str], schedule: Schedule = CLASSIC
-) -> dict[str, str]:
-    """One raw row with every choice, checkbox, status, event and form shown by its label."""
-    return row_labeller(dictionary, schedule)(row)
-
-
 def row_labeller(
     dictionary: DataDictionary, schedule: Schedule = CLASSIC
 ) -> Callable[[Mapping[str, str]], dict[str, str]]:
-    """label_row for many rows: each column's translation is worked out once."""
+    """What turns a raw row into its label-export row, each column's translation worked out once.
+
+    Choices, checkboxes, statuses, events and forms are shown by their labels.
+    """
     owner = dictionary.column_owner()
     statuses = {f"{form}_complete" for form in dictionary.forms}
     translations: dict[str, Callable[[str], str]] = {
