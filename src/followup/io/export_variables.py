@@ -21,7 +21,9 @@ from followup.study.values import FORM_STATUS
 
 INTEGER, NUMBER, DATE, DATETIME, TEXT = "integer", "number", "date", "datetime", "text"
 _WHOLE = re.compile(r"-?[0-9]{1,9}")
-_DATETIME = re.compile(r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?")
+STORED_DATETIME = re.compile(  # REDCap stores date-times with a one- or two-digit hour
+    r"([0-9]{4}-[0-9]{2}-[0-9]{2}) ([0-9]{1,2}):([0-9]{2})(?::([0-9]{2}))?"
+)
 _CHECKBOX_LABELS = (("0", "Unchecked"), ("1", "Checked"))
 
 
@@ -115,7 +117,7 @@ def typed_value(variable: Variable, raw: str) -> int | float | dt.date | dt.date
 
 def _datetime(raw: str) -> dt.datetime:
     """A stored date-time (REDCap allows a one-digit hour; seconds are optional)."""
-    match = _DATETIME.fullmatch(raw)
+    match = STORED_DATETIME.fullmatch(raw)
     if match is None:
         raise ValueError(raw)
     day, hour, minute, second = match.groups()

@@ -17,7 +17,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Mapping
 
 from followup.io.export_table import ExportTable
-from followup.io.export_variables import DATETIME
+from followup.io.export_variables import DATETIME, STORED_DATETIME
 from followup.io.odm_metadata import (
     CLASSIC_EVENT,
     Group,
@@ -30,7 +30,6 @@ from followup.io.odm_metadata import (
 )
 
 Files = dict[str, bytes]
-_DATETIME = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{1,2}):(\d{2}(?::\d{2})?)")
 
 
 def odm_files(table: ExportTable, stem: str) -> Files:
@@ -140,9 +139,9 @@ def _values(group: Group, row: Mapping[str, str]) -> list[tuple[str, str]]:
         raw = row.get(item.oid, "")
         if raw == "":
             continue
-        if item.variable.kind == DATETIME and (match := _DATETIME.fullmatch(raw)):
-            day, hour, rest = match.groups()
-            raw = f"{day}T{int(hour):02d}:{rest}"
+        if item.variable.kind == DATETIME and (match := STORED_DATETIME.fullmatch(raw)):
+            day, hour, minute, second = match.groups()
+            raw = f"{day}T{int(hour):02d}:{minute}" + (f":{second}" if second else "")
         values.append((item.oid, raw))
     return values
 
