@@ -66,3 +66,15 @@ def test_an_unknown_hospital_is_named_with_the_hospitals_there_are(tmp_path: Pat
     assert "'nowhere' is not a hospital of the records; their data access groups are: " in (
         result.output
     )
+
+
+def test_the_command_line_starts_without_the_export_libraries() -> None:
+    import subprocess
+    import sys
+
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, followup.cli; print(sorted(sys.modules))"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    assert "'pyreadstat'" not in loaded
+    assert "'followup.io.stats_files'" not in loaded

@@ -7,46 +7,66 @@ several files (R's CSV and script, SAS's XPORT file and program, a rename table)
 
 from __future__ import annotations
 
+import importlib
 import io
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
-from followup.io.csv_exports import dictionary_files, label_csv_files, raw_csv_files
-from followup.io.excel_export import excel_files
 from followup.io.export_table import ExportTable
-from followup.io.odm_export import odm_files
-from followup.io.r_export import r_files
-from followup.io.stats_files import sas_files, spss_files, stata_files
 
 Files = dict[str, bytes]
 
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One format: its name on the command line, what people call it, and its writer."""
+    """One format: its name on the command line, what people call it, and its writer.
+
+    The writer is named (``module:function``) and imported when a file is written: pyreadstat
+    and openpyxl then load only for an export, not with every ``followup`` command.
+    """
 
     name: str
     title: str
-    write: Callable[[ExportTable, str], Files]
+    writer: str
+    options: Mapping[str, object] = field(default_factory=dict)
+
+    def write(self, table: ExportTable, stem: str) -> Files:
+        """The format's files for the table, named from ``stem``."""
+        module, function = self.writer.split(":")
+        written: Files = getattr(importlib.import_module(module), function)(
+            table, stem, **self.options
+        )
+        return written
 
 
+_IO = "followup.io."
 FORMATS: dict[str, ExportFormat] = {
     f.name: f
     for f in (
-        ExportFormat("csv", "CSV, raw codes (REDCap's raw export)", raw_csv_files),
-        ExportFormat("labels", "CSV, labels (REDCap's label export)", label_csv_files),
-        ExportFormat("xlsx", "Excel: data with labels, dictionary, codes", excel_files),
-        ExportFormat("spss", "SPSS (.sav)", spss_files),
-        ExportFormat("stata", "Stata (.dta)", stata_files),
-        ExportFormat("sas", "SAS (XPORT version 8 and a formats program)", sas_files),
         ExportFormat(
-            "sas5", "SAS (XPORT version 5: 8-character names)", partial(sas_files, version=5)
+            "csv", "CSV, raw codes (REDCap's raw export)", _IO + "csv_exports:raw_csv_files"
         ),
-        ExportFormat("r", "R (CSV and a script that labels it)", r_files),
-        ExportFormat("odm", "CDISC ODM 1.3.2 XML", odm_files),
-        ExportFormat("dictionary", "Data dictionary (CSV)", dictionary_files),
+        ExportFormat(
+            "labels", "CSV, labels (REDCap's label export)", _IO + "csv_exports:label_csv_files"
+        ),
+        ExportFormat(
+            "xlsx", "Excel: data with labels, dictionary, codes", _IO + "excel_export:excel_files"
+        ),
+        ExportFormat("spss", "SPSS (.sav)", _IO + "stats_files:spss_files"),
+        ExportFormat("stata", "Stata (.dta)", _IO + "stats_files:stata_files"),
+        ExportFormat(
+            "sas", "SAS (XPORT version 8 and a formats program)", _IO + "stats_files:sas_files"
+        ),
+        ExportFormat(
+            "sas5",
+            "SAS (XPORT version 5: 8-character names)",
+            _IO + "stats_files:sas_files",
+            {"version": 5},
+        ),
+        ExportFormat("r", "R (CSV and a script that labels it)", _IO + "r_export:r_files"),
+        ExportFormat("odm", "CDISC ODM 1.3.2 XML", _IO + "odm_export:odm_files"),
+        ExportFormat("dictionary", "Data dictionary (CSV)", _IO + "csv_exports:dictionary_files"),
     )
 }
 
