@@ -23,6 +23,7 @@ import pytest
 from followup.io.export_table import export_table
 from followup.io.exports import export_files
 from followup.study import read_dictionary
+from followup.study.dictionary_rows import API_HEADER  # REDCap's API metadata columns
 from followup.study.schedule import Event, Schedule
 
 FOLDER = Path(__file__).parents[1] / "redcap_corpus" / "projects" / "redcapetl_multiple_choice"
@@ -30,26 +31,6 @@ FOLDER = Path(__file__).parents[1] / "redcap_corpus" / "projects" / "redcapetl_m
 PROJECTS = ["redcapetl_MultipleChoice.REDCap.xml", "redcapetl_Visits.REDCap.xml"]
 ODM_NS = "{http://www.cdisc.org/ns/odm/v1.3}"
 RC = "{https://projectredcap.org}"
-API_HEADER = [
-    "field_name",
-    "form_name",
-    "section_header",
-    "field_type",
-    "field_label",
-    "select_choices_or_calculations",
-    "field_note",
-    "text_validation_type_or_show_slider_number",
-    "text_validation_min",
-    "text_validation_max",
-    "identifier",
-    "branching_logic",
-    "required_field",
-    "custom_alignment",
-    "question_number",
-    "matrix_group_name",
-    "matrix_ranking",
-    "field_annotation",
-]  # fmt: skip  (REDCap's API metadata columns, in order)
 DICTIONARY_TYPES = {"select": "dropdown", "textarea": "notes"}
 DICTIONARY_VALIDATIONS = {"int": "integer", "float": "number"}
 COMPARED = ("DataType", "Length", f"{RC}Variable", f"{RC}FieldType", f"{RC}TextValidationType",
